@@ -1,0 +1,3 @@
+from ask_redis.cli import main
+
+raise SystemExit(main())
