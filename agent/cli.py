@@ -1,0 +1,130 @@
+"""The `ask-redis` command. Kept to the standard library until it knows what to run, so --help is instant."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+SUBCOMMANDS = {
+    "review": ("ask_redis.review", "run the expert's checks without a model (static + live)"),
+    "doctor": ("ask_redis.doctor", "check the API key, ripgrep, the Bash sandbox and the Redis URL"),
+    "mcp": ("ask_redis.mcp_server", "serve the expert over MCP (stdio) for other coding agents"),
+    "agent-file": ("ask_redis.agent_file", "write a Claude Code subagent definition"),
+    "redis-acl": ("ask_redis.redis_acl", "print an ACL SETUSER line for a least-privilege inspector account"),
+}
+
+EPILOG = "subcommands:\n" + "\n".join(f"  {name:<11} {text}" for name, (_, text) in SUBCOMMANDS.items()) + """
+
+environment: ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ASK_REDIS_MODEL, REDIS_URL
+exit codes: 0 ok, 1 runtime or API error, 2 usage error"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ask-redis",
+        description="A senior Redis engineer for your repository and your Redis instance.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("prompt", nargs="?", help="what to ask; '-' reads it from stdin; none opens chat")
+    p.add_argument("--repo", help="the repository to work in (default: current directory)")
+    p.add_argument("--model", help="model ID or alias: opus, sonnet, haiku (default: newest sonnet)")
+    p.add_argument("--max-turns", type=int, help="API calls one answer may take (default 40)")
+    p.add_argument("--max-tokens", type=int, help="output tokens per API call (default 16000)")
+    p.add_argument("--redis-url", help="a Redis to inspect read-only (redis://, rediss://, unix://)")
+    p.add_argument("--output-format", choices=["text", "json", "stream-json"], help="one-shot output (default text)")
+    p.add_argument("--json", action="store_true", help="same as --output-format json")
+    p.add_argument("--no-stream", action="store_true", help="wait for whole answers instead of streaming")
+    p.add_argument("--record", metavar="FILE", help="write this session's API exchanges to a transcript file")
+    p.add_argument("--continue", dest="continue_", action="store_true", help="chat: resume the latest session")
+    p.add_argument("--resume", metavar="ID", help="chat: resume a saved session")
+    p.add_argument("--verbose", action="store_true", help="show tool progress and full error details")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[argv[0]][0])
+        return module.main(argv[1:])
+    args = parser().parse_args(argv)
+    try:
+        return run(args, argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("\nask-redis: cancelled\n")
+        return 130
+    except Exception as error:  # the last line of defence: one line unless --verbose
+        if args.verbose:
+            raise
+        from ask_redis.redact import redact
+
+        sys.stderr.write(f"ask-redis: error: {redact(f'{type(error).__name__}: {error}')} (--verbose shows details)\n")
+        return 1
+
+
+def settings_from(args: argparse.Namespace):
+    from ask_redis.config import load
+
+    output_format = "json" if args.json else args.output_format
+    return load({
+        "repo": args.repo, "model": args.model, "max_turns": args.max_turns, "max_tokens": args.max_tokens,
+        "redis_url": args.redis_url, "output_format": output_format, "verbose": args.verbose or None,
+        "stream": False if args.no_stream else None, "record": args.record,
+    })
+
+
+def run(args: argparse.Namespace, argv: list[str]) -> int:
+    from ask_redis.config import ConfigError
+
+    try:
+        settings = settings_from(args)
+    except ConfigError as error:
+        sys.stderr.write(f"ask-redis: {error}\n")
+        return 2
+    prompt = args.prompt
+    if prompt is None:
+        from ask_redis import chat
+
+        return chat.run(settings, resume=args.resume, continue_latest=args.continue_)
+    if prompt == "-":
+        prompt = sys.stdin.read()
+    if not prompt.strip():
+        sys.stderr.write("ask-redis: the prompt is empty\n")
+        return 2
+    if settings.api_key is None:
+        return no_key_fallback(settings)
+    return one_shot(settings, prompt, argv)
+
+
+def no_key_fallback(settings) -> int:
+    sys.stderr.write("ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in the config file) for the full agent; "
+                     "running the offline review instead\n")
+    review = importlib.import_module("ask_redis.review")
+    argv = [str(settings.repo)] + (["--redis-url", settings.redis_url] if settings.redis_url else [])
+    return review.main(argv)
+
+
+def one_shot(settings, prompt: str, argv: list[str]) -> int:
+    from ask_redis.model import ModelError
+    from ask_redis.oneshot import Printer
+    from ask_redis.redact import redact
+    from ask_redis.session import open_session
+
+    try:
+        session = open_session(settings, record_meta={"prompt": redact(prompt), "argv": [redact(a) for a in argv]})
+    except ModelError as error:
+        sys.stderr.write(f"ask-redis: {error}\n")
+        return 1
+    printer = Printer(settings.output_format, settings.verbose)
+    printer(session.start_event())
+    events = session.ask(prompt)
+    try:
+        for event in events:
+            printer(event)
+    finally:
+        events.close()
+        if session.recorder:
+            session.recorder.save()
+            sys.stderr.write(f"ask-redis: transcript written to {settings.record}\n")
+    return printer.finish()

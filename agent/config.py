@@ -1,0 +1,70 @@
+"""The one configuration object. Precedence: command-line flags, then environment, then the config file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+ENV = {
+    "api_key": "ANTHROPIC_API_KEY",
+    "base_url": "ANTHROPIC_BASE_URL",
+    "model": "ASK_REDIS_MODEL",
+    "redis_url": "REDIS_URL",
+}
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message is one line for the user."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: SecretStr | None = Field(None, description="Anthropic API key. Never logged, never sent to tools.")
+    base_url: str | None = Field(None, description="Messages API base URL (a proxy or a local stand-in).")
+    model: str = Field("sonnet", description="Model ID, or an alias: opus, sonnet, haiku (the newest of each).")
+    max_turns: int = Field(40, ge=1, description="API calls one answer may take before it stops.")
+    max_tokens: int = Field(16000, ge=1, description="Output tokens per API call.")
+    stream: bool = Field(True, description="Stream answers as they are written.")
+    max_retries: int = Field(4, ge=0, description="Retries on 429/529/5xx and dropped connections, honouring retry-after.")
+    timeout: float = Field(600.0, gt=0, description="Seconds one API call may take.")
+    redis_url: str | None = Field(None, description="Redis to inspect read-only: redis://, rediss://, unix://.")
+    repo: Path = Field(default_factory=Path.cwd, description="The workspace the tools may read.")
+    output_format: Literal["text", "json", "stream-json"] = Field("text", description="One-shot output format.")
+    verbose: bool = Field(False, description="Show tool progress and full error details.")
+    record: Path | None = Field(None, description="Write this session's API exchanges to a transcript file.")
+
+
+def config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "ask-redis" / "config.toml"
+
+
+def load(flags: dict) -> Settings:
+    """Merge the config file, the environment and the flags that were given (None means not given)."""
+    merged: dict = {}
+    path = config_path()
+    if path.is_file():
+        try:
+            merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read {path}: {error}") from None
+    for field, variable in ENV.items():
+        if os.environ.get(variable):
+            merged[field] = os.environ[variable]
+    merged.update({key: value for key, value in flags.items() if value is not None})
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{where}: {first['msg']}") from None
+    repo = settings.repo.expanduser()
+    if not repo.is_dir():
+        raise ConfigError(f"--repo {settings.repo}: not a directory")
+    settings.repo = repo.resolve()
+    return settings

@@ -1,0 +1,99 @@
+"""The one event stream every front-end consumes. These models are also the stream-json schema.
+
+Bump SCHEMA_VERSION on any incompatible change; the README documents each event.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = 1
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(**{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields})
+
+
+class Start(BaseModel):
+    """First event of a session: what it runs with."""
+
+    type: Literal["start"] = "start"
+    schema_version: int = SCHEMA_VERSION
+    session_id: str
+    model: str
+    workspace: str
+    tools: list[str]
+    tools_unavailable: dict[str, str] = {}
+    redis: str | None = None
+
+
+class TextDelta(BaseModel):
+    """A piece of the answer as it streams."""
+
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ToolCall(BaseModel):
+    """The model asked for a tool; emitted before it runs."""
+
+    type: Literal["tool_call"] = "tool_call"
+    id: str
+    name: str
+    input: dict[str, Any]
+
+
+class ToolResult(BaseModel):
+    """A tool's (redacted) output, as sent back to the model."""
+
+    type: Literal["tool_result"] = "tool_result"
+    id: str
+    name: str
+    content: str
+    is_error: bool
+    duration_ms: int
+
+
+class TurnUsage(BaseModel):
+    """Tokens and cost of one API call."""
+
+    type: Literal["usage"] = "usage"
+    turn: int
+    usage: Usage
+    cost_usd: float
+
+
+class Notice(BaseModel):
+    """Something the user should know that is not part of the answer (retries, cut answers)."""
+
+    type: Literal["notice"] = "notice"
+    message: str
+
+
+Subtype = Literal["success", "error_max_turns", "error_max_tokens", "error_refusal", "error_context_window", "error_api", "error_cancelled"]
+
+
+class Final(BaseModel):
+    """Last event of a run; the fields of `claude -p --output-format json` plus stop_reason."""
+
+    type: Literal["result"] = "result"
+    subtype: Subtype
+    is_error: bool
+    result: str
+    stop_reason: str | None
+    num_turns: int
+    session_id: str
+    duration_ms: int
+    total_cost_usd: float
+    usage: Usage
+
+
+Event = Annotated[Union[Start, TextDelta, ToolCall, ToolResult, TurnUsage, Notice, Final], Field(discriminator="type")]

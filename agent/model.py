@@ -1,0 +1,177 @@
+"""The Messages API client: model names, prices, streaming calls, retries, one-line errors.
+
+`anthropic` is imported here only, and only when a client is made: it costs about a second.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+import typing
+from collections.abc import Generator
+from typing import Any
+
+from ask_redis.events import Notice, TextDelta, Usage
+
+ALIASES = ("opus", "sonnet", "haiku")
+RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
+
+# US dollars per million tokens: (input, output). Cache writes cost 1.25x input, cache reads 0.1x input.
+PRICES: list[tuple[str, tuple[float, float]]] = [
+    ("claude-opus-4-1", (15.0, 75.0)),
+    ("claude-opus-4-2", (15.0, 75.0)),
+    ("claude-opus-4-0", (15.0, 75.0)),
+    ("claude-opus-4-2025", (15.0, 75.0)),
+    ("claude-opus", (5.0, 25.0)),
+    ("claude-sonnet", (3.0, 15.0)),
+    ("claude-haiku-3", (0.25, 1.25)),
+    ("claude-haiku", (1.0, 5.0)),
+]
+
+
+class ModelError(Exception):
+    """The API call failed for good; the message is one line for the user."""
+
+
+def resolve_model(name: str) -> str:
+    """An alias becomes the newest model of that family the installed SDK lists."""
+    if name not in ALIASES:
+        return name
+    from anthropic.types import ModelParam
+
+    known = [value for arg in typing.get_args(ModelParam) for value in typing.get_args(arg) if isinstance(value, str)]
+
+    def version(model_id: str) -> tuple[int, ...]:
+        parts = model_id.removeprefix(f"claude-{name}-").split("-")
+        numbers = tuple(int(p) for p in parts if p.isdigit() and len(p) < 8)
+        dated = any(len(p) == 8 for p in parts)
+        return numbers + ((0,) if dated else (1,))  # an undated alias beats its dated snapshot
+
+    family = [m for m in known if m.startswith(f"claude-{name}-") and re.fullmatch(r"claude-[a-z]+(-\d+)+", m)]
+    if not family:
+        raise ModelError(f"the installed anthropic SDK lists no {name} model; pass a model ID with --model")
+    return max(family, key=version)
+
+
+def cost_usd(model: str, usage: Usage) -> float:
+    for prefix, (price_in, price_out) in PRICES:
+        if model.startswith(prefix):
+            tokens_in = usage.input_tokens + 1.25 * usage.cache_creation_input_tokens + 0.1 * usage.cache_read_input_tokens
+            return round((tokens_in * price_in + usage.output_tokens * price_out) / 1_000_000, 6)
+    return 0.0
+
+
+def usage_of(message: Any) -> Usage:
+    raw = message.usage
+    return Usage(
+        input_tokens=raw.input_tokens or 0,
+        output_tokens=raw.output_tokens or 0,
+        cache_creation_input_tokens=getattr(raw, "cache_creation_input_tokens", None) or 0,
+        cache_read_input_tokens=getattr(raw, "cache_read_input_tokens", None) or 0,
+    )
+
+
+def history_block(block: Any) -> dict[str, Any]:
+    """A response content block as it is sent back in the history (only the fields the API takes)."""
+    if block.type == "text":
+        return {"type": "text", "text": block.text}
+    if block.type == "tool_use":
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+    if block.type == "thinking":
+        return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
+    if block.type == "redacted_thinking":
+        return {"type": "redacted_thinking", "data": block.data}
+    return block.model_dump(mode="json", exclude_none=True)
+
+
+def retry_delay(headers: Any, attempt: int) -> float:
+    """Seconds to wait before retry `attempt` (1-based): the server's retry-after if given, else backoff."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name) if headers is not None else None
+        if value is not None:
+            try:
+                return min(max(float(value) * scale, 0.0), 60.0)
+            except ValueError:
+                pass
+    return min(0.5 * 2 ** (attempt - 1), 8.0) * random.uniform(0.8, 1.0)
+
+
+def describe(error: Exception) -> str:
+    """One line for the user; never the key, never a traceback."""
+    import anthropic
+
+    if isinstance(error, anthropic.APIStatusError):
+        detail = ""
+        body = error.body if isinstance(error.body, dict) else None
+        if body and isinstance(body.get("error"), dict):
+            detail = body["error"].get("message", "")
+        hints = {
+            401: "the API key was rejected; check ANTHROPIC_API_KEY",
+            403: "the API key may not use this model or resource",
+            404: "not found; check --model and ANTHROPIC_BASE_URL",
+            413: "the request is too large",
+            429: "rate limited",
+            529: "the API is overloaded",
+        }
+        hint = hints.get(error.status_code, "the API returned an error")
+        return f"{hint} (HTTP {error.status_code}{': ' + detail if detail else ''})"
+    if isinstance(error, anthropic.APITimeoutError):
+        return "the API did not answer in time (raise timeout in the config)"
+    if isinstance(error, anthropic.APIConnectionError):
+        cause = error.__cause__ or error
+        return f"cannot reach the API: {type(cause).__name__}: {cause}".rstrip(": ")
+    return f"{type(error).__name__}: {error}"
+
+
+class ModelClient:
+    def __init__(self, settings: Any, http_client: Any = None):
+        import anthropic
+
+        self.model = resolve_model(settings.model)
+        self.max_tokens = settings.max_tokens
+        self.stream_answers = settings.stream
+        self.max_retries = settings.max_retries
+        self._anthropic = anthropic
+        self._client = anthropic.Anthropic(
+            api_key=settings.api_key.get_secret_value() if settings.api_key else None,
+            base_url=settings.base_url,
+            max_retries=0,  # retries are ours, so the user is told about each one
+            timeout=settings.timeout,
+            http_client=http_client,
+        )
+
+    def call(self, body: dict[str, Any]) -> Generator[TextDelta | Notice, None, Any]:
+        """One API call: yields text as it streams and notices of retries; returns the final Message."""
+        import httpx2
+
+        anthropic = self._anthropic
+        for attempt in range(1, self.max_retries + 2):
+            streamed = False
+            try:
+                if not self.stream_answers:
+                    return self._client.messages.create(**body)
+                with self._client.messages.stream(**body) as stream:
+                    for event in stream:
+                        if event.type == "text":
+                            streamed = True
+                            yield TextDelta(text=event.text)
+                    return stream.get_final_message()
+            except (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError) as error:
+                status = getattr(error, "status_code", None)
+                retryable = status in RETRYABLE_STATUS or status is None
+                if streamed:
+                    raise ModelError(f"the answer stream broke midway ({_short(error)}); the text above is incomplete") from None
+                if not retryable or attempt > self.max_retries:
+                    raise ModelError(describe(error) if isinstance(error, anthropic.APIError) else _short(error)) from None
+                delay = retry_delay(getattr(getattr(error, "response", None), "headers", None), attempt)
+                yield Notice(message=f"{describe(error) if isinstance(error, anthropic.APIError) else _short(error)}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})")
+                time.sleep(delay)
+            except anthropic.APIError as error:
+                raise ModelError(describe(error)) from None
+        raise AssertionError("unreachable")
+
+
+def _short(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    return f"connection error: {text}"

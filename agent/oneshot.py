@@ -1,0 +1,83 @@
+"""One-shot front-end: the answer on stdout, progress on stderr, or JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from ask_redis.events import Final, Notice, Start, TextDelta, ToolCall, ToolResult
+
+
+def describe_call(name: str, arguments: dict[str, Any], width: int = 100) -> str:
+    shown = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items() if key != "description")
+    text = f"{name}({shown})"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def outcome_line(result: ToolResult) -> str:
+    first = result.content.strip().splitlines()[0] if result.content.strip() else "(no output)"
+    if result.is_error:
+        return f"error: {first}"[:160]
+    count = result.content.count("\n") + 1
+    return f"{count} line{'s' * (count != 1)} ({result.duration_ms} ms)"
+
+
+def unavailable_lines(start: Start) -> list[str]:
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in start.tools_unavailable.items():
+        by_reason.setdefault(reason, []).append(name)
+    return [f"not offered: {', '.join(names)}: {reason}" for reason, names in by_reason.items()]
+
+
+class Printer:
+    """Renders one event stream in the chosen format. `finish()` returns the exit code."""
+
+    def __init__(self, output_format: str, verbose: bool, out: TextIO | None = None, err: TextIO | None = None):
+        self.format, self.out, self.err = output_format, out or sys.stdout, err or sys.stderr
+        self.progress = verbose or self.err.isatty()
+        self.final: Final | None = None
+        self.ends_with_newline = True
+
+    def __call__(self, event: Any) -> None:
+        if self.format == "stream-json":
+            self.out.write(event.model_dump_json() + "\n")
+            self.out.flush()
+        if isinstance(event, Final):
+            self.final = event
+        if self.format != "text":
+            return
+        if isinstance(event, TextDelta):
+            self.out.write(event.text)
+            self.out.flush()
+            self.ends_with_newline = event.text.endswith("\n")
+        elif isinstance(event, Start) and self.progress:
+            for line in unavailable_lines(event):
+                self.err.write(f"ask-redis: {line}\n")
+        elif isinstance(event, ToolCall) and self.progress:
+            self._newline()
+            self.err.write(f"⏺ {describe_call(event.name, event.input)}\n")
+        elif isinstance(event, ToolResult) and self.progress:
+            self.err.write(f"  ⎿ {outcome_line(event)}\n")
+        elif isinstance(event, Notice):
+            self._newline()
+            self.err.write(f"ask-redis: {event.message}\n")
+
+    def _newline(self) -> None:
+        if not self.ends_with_newline:
+            self.out.write("\n")
+            self.out.flush()
+            self.ends_with_newline = True
+
+    def finish(self) -> int:
+        final = self.final
+        if final is None:
+            return 1
+        if self.format == "json":
+            self.out.write(final.model_dump_json() + "\n")
+        elif self.format == "text":
+            self._newline()
+            if final.is_error and final.subtype != "error_max_tokens":  # a cut answer was already noticed
+                self.err.write(f"ask-redis: error: {final.result}\n")
+        self.out.flush()
+        return 1 if final.is_error else 0

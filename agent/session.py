@@ -1,0 +1,64 @@
+"""Everything a front-end needs to talk to the expert: settings, tools, model client, conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ask_redis import loop, tools as tool_registry
+from ask_redis.config import Settings
+from ask_redis.conversation import Conversation
+from ask_redis.events import Event, Start
+from ask_redis.prompts import load
+from ask_redis.redact import redact
+
+
+def redis_display(url: str | None) -> str | None:
+    return redact(url) if url else None
+
+
+def system_prompt(settings: Settings) -> str:
+    lines = [load("redis-expert.md").rstrip(), "", "## This session", f"- Workspace (the user's repository): {settings.repo}"]
+    if settings.redis_url:
+        lines.append(f"- Live Redis: {redis_display(settings.redis_url)} (read-only tools)")
+    else:
+        lines.append("- No Redis URL was given: advise from the code; the user can pass --redis-url to let you inspect an instance.")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Session:
+    settings: Settings
+    model: Any
+    conversation: Conversation = field(default_factory=Conversation)
+    recorder: Any = None
+
+    def __post_init__(self) -> None:
+        self.ctx = tool_registry.ToolContext(workspace=self.settings.repo, redis_url=self.settings.redis_url)
+        self.tools, self.unavailable = tool_registry.available(self.ctx)
+        self.system = system_prompt(self.settings)
+
+    def start_event(self) -> Start:
+        return Start(session_id=self.conversation.session_id, model=self.model.model, workspace=str(self.settings.repo),
+                     tools=[t.name for t in self.tools], tools_unavailable=self.unavailable,
+                     redis=redis_display(self.settings.redis_url))
+
+    def ask(self, text: str) -> Iterator[Event]:
+        self.conversation.add_user(text)
+        yield from loop.run(self.conversation, self.model, self.tools, self.ctx, self.system, self.settings.max_turns)
+
+
+def open_session(settings: Settings, conversation: Conversation | None = None, record_meta: dict | None = None) -> Session:
+    """Build the model client (recording its HTTP exchanges when settings.record is set)."""
+    from ask_redis.model import ModelClient
+
+    recorder = None
+    http_client = None
+    if settings.record:
+        from ask_redis.transcript import Recorder, http_client_for
+
+        recorder = Recorder(settings.record, record_meta or {}, str(settings.repo))
+        http_client = http_client_for(recorder)
+    model = ModelClient(settings, http_client=http_client)
+    return Session(settings=settings, model=model, conversation=conversation or Conversation(), recorder=recorder)

@@ -1,0 +1,79 @@
+"""Replaying transcripts through the real CLI code path and the real SDK (respx over httpx2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import httpx  # httpx2, aliased in conftest
+
+from ask_redis import cli
+from ask_redis.transcript import Replayer, render_sse
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSCRIPTS = ROOT / "transcripts"
+REWRITE = os.environ.get("ASK_REDIS_REWRITE_TRANSCRIPTS") == "1"
+
+
+class CutStream(httpx.SyncByteStream):
+    """Sends some SSE events, then drops the connection."""
+
+    def __init__(self, chunks: list[bytes]):
+        self.chunks = chunks
+
+    def __iter__(self):
+        yield from self.chunks
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+
+def http_response(recorded: dict) -> httpx.Response:
+    headers = dict(recorded.get("headers", {}))
+    if "sse" in recorded:
+        chunks = render_sse(recorded["sse"])
+        headers.setdefault("content-type", "text/event-stream")
+        if recorded.get("cut"):
+            return httpx.Response(recorded["status"], headers=headers, stream=CutStream(chunks))
+        return httpx.Response(recorded["status"], headers=headers, content=b"".join(chunks))
+    if "json" in recorded:
+        headers.setdefault("content-type", "application/json")
+        return httpx.Response(recorded["status"], headers=headers, content=json.dumps(recorded["json"]).encode())
+    return httpx.Response(recorded["status"], headers=headers, content=recorded.get("text", "").encode())
+
+
+def workspace_for(data: dict, tmp_path: Path) -> Path:
+    fixture = data["session"].get("fixture")
+    workspace = tmp_path / "workspace"
+    if fixture:
+        shutil.copytree(TRANSCRIPTS / "fixtures" / fixture, workspace, symlinks=True)
+    else:
+        workspace.mkdir()
+    return workspace
+
+
+def replay(path: Path, tmp_path: Path, monkeypatch, capsys, respx_mock, extra_env: dict | None = None):
+    """Run the transcript's session through `ask-redis`; returns (exit_code, stdout, stderr, replayer)."""
+    data = json.loads(path.read_text())
+    workspace = workspace_for(data, tmp_path)
+    replayer = Replayer(path, workspace=str(workspace), rewrite=REWRITE)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
+    for name, value in {**data["session"].get("env", {}), **(extra_env or {})}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(workspace)
+    monkeypatch.setattr("ask_redis.model.retry_delay", lambda headers, attempt: 0.0)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert "sk-ant-test" not in request.content.decode(), "the API key leaked into a request body"
+        return http_response(replayer.next_response(json.loads(request.content)))
+
+    respx_mock.post("https://api.anthropic.com/v1/messages").mock(side_effect=answer)
+    code = cli.main(data["session"]["argv"])
+    out, err = capsys.readouterr()
+    if REWRITE:
+        replayer.save()
+    try:
+        replayer.assert_done()
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n--- stderr ---\n{err}") from None
+    return code, out, err, replayer
