@@ -1,0 +1,488 @@
+"""Connections to a live Redis that can only look: every command passes the allowlist first.
+
+URL forms (the password may sit in the userinfo; `redis://:PASSWORD@host` and, as in
+redis-cli, `redis://PASSWORD@host` both mean the default user):
+
+    redis://[[user]:password@]host[:port][/db]
+    rediss://...                     TLS; ?ca=PATH, ?cert=PATH&key=PATH (client certificate),
+                                     ?insecure=true (no certificate or hostname check, explicit only)
+    unix://[[user]:password@]/path/to/redis.sock[?db=N]
+    redis+sentinel://[[user]:password@]host:26379[,host2:26379...]/MASTER_NAME[/db]
+    rediss+sentinel://...            the same, TLS to sentinels and master
+        the userinfo authenticates to the master; ?sentinel_user=...&sentinel_password=...
+        authenticate to the sentinels.
+
+Common options: ?connect_timeout=SECONDS (default 5), ?socket_timeout=SECONDS (default 10).
+
+Cluster is detected (INFO cluster_enabled:1); then every primary listed by CLUSTER NODES is
+connected, and key commands go to the primary that owns the key's slot.
+
+Every connection names itself `ask-redis` (CLIENT SETNAME) and, on servers that have it
+(7.2+), sends `CLIENT NO-TOUCH on` so that inspection does not disturb LRU/LFU; older servers
+answer with an error that is ignored. Errors are single lines that never contain the password.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+from urllib.parse import parse_qsl, unquote
+
+import redis
+from redis.backoff import NoBackoff
+from redis.connection import Connection as _PlainConnection
+from redis.connection import SSLConnection as _SSLConnection
+from redis.connection import UnixDomainSocketConnection as _UnixConnection
+from redis.crc import key_slot
+from redis.exceptions import RedisError, ResponseError
+from redis.retry import Retry
+
+from ask_redis import redis_safety
+from ask_redis.redact import MASK, redact
+
+CLIENT_NAME = "ask-redis"
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_SOCKET_TIMEOUT = 10.0
+_SECRET_QUERY = re.compile(r"pass|secret|token", re.I)
+_OPTIONS = {
+    "connect_timeout", "socket_timeout", "db", "ca", "ssl_ca_certs", "cert", "ssl_certfile", "key",
+    "ssl_keyfile", "insecure", "sentinel_user", "sentinel_username", "sentinel_password",
+}
+
+
+class RedisConnError(Exception):
+    """A connection failure or a refused/failed command, as one line without secrets."""
+
+
+def display_url(url: str) -> str:
+    """The URL with its password (and any password-like query value) masked; safe to show anywhere."""
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)(.*)$", url or "", re.S)
+    if not match:
+        return redact(url or "")
+    scheme, rest = match.groups()
+    at = rest.rfind("@")
+    question = rest.find("?")
+    if 0 <= question < at:  # an '@' inside the query string, not userinfo
+        at = rest.rfind("@", 0, question)
+    if at >= 0:
+        userinfo, rest = rest[:at], rest[at + 1:]
+        user = userinfo.split(":", 1)[0] if ":" in userinfo else ""
+        rest = f"{user}:{MASK}@{rest}"
+    if "?" in rest:
+        head, query = rest.split("?", 1)
+        parts = []
+        for item in query.split("&"):
+            name, eq, value = item.partition("=")
+            parts.append(f"{name}={MASK}" if eq and _SECRET_QUERY.search(name) and value else item)
+        rest = head + "?" + "&".join(parts)
+    return redact(scheme + rest)
+
+
+@dataclass
+class Target:
+    """A parsed URL. Holds the secrets: never print it (its repr hides them)."""
+
+    scheme: str
+    hosts: list[tuple[str, int]] = field(default_factory=list)
+    path: str | None = None
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    db: int = 0
+    master: str | None = None
+    tls: bool = False
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    insecure: bool = False
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    socket_timeout: float = DEFAULT_SOCKET_TIMEOUT
+    sentinel_username: str | None = field(default=None, repr=False)
+    sentinel_password: str | None = field(default=None, repr=False)
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.password, self.sentinel_password) if s]
+
+
+def _host_port(text: str, default_port: int, shown: str) -> tuple[str, int]:
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?|([^:\[\]]+)(?::(\d+))?", text)
+    if not match:
+        raise RedisConnError(f"bad host {text!r} in {shown}")
+    host = match.group(1) or match.group(3)
+    port = match.group(2) or match.group(4)
+    port_number = int(port) if port else default_port
+    if not 0 < port_number < 65536:
+        raise RedisConnError(f"bad port {port_number} in {shown}")
+    return host, port_number
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_url(url: str) -> Target:
+    """Parse a Redis URL (forms in the module docstring); RedisConnError with a masked URL if it is bad."""
+    shown = display_url(url)
+    match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", (url or "").strip(), re.S)
+    if not match:
+        raise RedisConnError(f"not a Redis URL: {shown} (expected redis://, rediss://, unix:// or redis+sentinel://)")
+    scheme, rest = match.group(1).lower(), match.group(2)
+    if scheme not in ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel"):
+        raise RedisConnError(f"unsupported scheme {scheme}:// in {shown} (use redis, rediss, unix or redis+sentinel)")
+    target = Target(scheme=scheme, tls=scheme.startswith("rediss"))
+    at = rest.rfind("@")
+    question = rest.find("?")
+    if 0 <= question < at:
+        at = rest.rfind("@", 0, question)
+    if at >= 0:
+        userinfo, rest = rest[:at], rest[at + 1:]
+        if ":" in userinfo:
+            user, password = userinfo.split(":", 1)
+            target.username = unquote(user) or None
+            target.password = unquote(password) or None
+        else:
+            target.password = unquote(userinfo) or None
+    rest, _, query = rest.partition("?")
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise RedisConnError(f"unknown URL option {unknown[0]!r} in {shown}; known: {', '.join(sorted(_OPTIONS))}")
+    try:
+        target.connect_timeout = float(options.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT))
+        target.socket_timeout = float(options.get("socket_timeout", DEFAULT_SOCKET_TIMEOUT))
+    except ValueError:
+        raise RedisConnError(f"timeouts must be numbers of seconds in {shown}") from None
+    target.ca = options.get("ca") or options.get("ssl_ca_certs")
+    target.cert = options.get("cert") or options.get("ssl_certfile")
+    target.key = options.get("key") or options.get("ssl_keyfile")
+    target.insecure = _bool(options.get("insecure", ""))
+    target.sentinel_username = options.get("sentinel_user") or options.get("sentinel_username")
+    target.sentinel_password = options.get("sentinel_password")
+    if (target.ca or target.cert or target.insecure) and not target.tls:
+        raise RedisConnError(f"TLS options need rediss:// in {shown}")
+    if target.cert and not target.key or target.key and not target.cert:
+        raise RedisConnError(f"a client certificate needs both cert= and key= in {shown}")
+    db_text = options.get("db", "")
+    if scheme == "unix":
+        if not rest.startswith("/"):
+            raise RedisConnError(f"unix:// needs an absolute socket path in {shown}")
+        target.path = unquote(rest)
+    else:
+        netloc, _, path = rest.partition("/")
+        if not netloc:
+            raise RedisConnError(f"no host in {shown}")
+        default_port = 26379 if scheme.endswith("+sentinel") else 6379
+        target.hosts = [_host_port(h, default_port, shown) for h in netloc.split(",") if h]
+        parts = [p for p in path.split("/") if p]
+        if scheme.endswith("+sentinel"):
+            if not parts:
+                raise RedisConnError(f"a Sentinel URL needs the master name: redis+sentinel://host:26379/NAME ({shown})")
+            target.master = unquote(parts.pop(0))
+        elif len(target.hosts) > 1:
+            raise RedisConnError(f"several hosts are only for Sentinel (redis+sentinel://...) or a Cluster seed: {shown}")
+        if parts:
+            db_text = parts[0]
+    if db_text:
+        if not db_text.isdigit():
+            raise RedisConnError(f"the database must be a number in {shown}")
+        target.db = int(db_text)
+    return target
+
+
+def describe_error(error: BaseException, secrets: Iterable[str] = ()) -> str:
+    """One line for an exception, with every known secret and any URL password masked."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, MASK)
+    return redact(text)
+
+
+class _GentleMixin:
+    """After the usual handshake (AUTH, CLIENT SETNAME, SELECT), ask for CLIENT NO-TOUCH where it exists."""
+
+    no_touch: bool | None = None
+
+    def on_connect_check_health(self, check_health: bool = True):
+        super().on_connect_check_health(check_health=check_health)
+        try:
+            self.send_command("CLIENT", "NO-TOUCH", "ON", check_health=False)
+            self.read_response()
+            self.no_touch = True
+        except ResponseError:  # before 7.2 (unknown subcommand), or not granted by ACL
+            self.no_touch = False
+
+
+class GentleConnection(_GentleMixin, _PlainConnection):
+    pass
+
+
+class GentleSSLConnection(_GentleMixin, _SSLConnection):
+    pass
+
+
+class GentleUnixConnection(_GentleMixin, _UnixConnection):
+    pass
+
+
+def _client(target: Target, host: str | None = None, port: int | None = None) -> redis.Redis:
+    kwargs: dict[str, Any] = dict(
+        username=target.username,
+        password=target.password,
+        db=target.db,
+        socket_timeout=target.socket_timeout,
+        socket_connect_timeout=target.connect_timeout,
+        client_name=CLIENT_NAME,
+        driver_info=None,
+        retry=Retry(NoBackoff(), 0),
+    )
+    if target.path and host is None:
+        kwargs.pop("socket_connect_timeout")
+        pool = redis.ConnectionPool(connection_class=GentleUnixConnection, path=target.path, **kwargs)
+    elif target.tls:
+        kwargs.update(
+            ssl_ca_certs=target.ca,
+            ssl_certfile=target.cert,
+            ssl_keyfile=target.key,
+            ssl_cert_reqs="none" if target.insecure else "required",
+            ssl_check_hostname=not target.insecure,
+        )
+        pool = redis.ConnectionPool(connection_class=GentleSSLConnection, host=host, port=port, **kwargs)
+    else:
+        pool = redis.ConnectionPool(connection_class=GentleConnection, host=host, port=port, **kwargs)
+    return redis.Redis(connection_pool=pool)
+
+
+class Node:
+    """One server. `call`, `calls` and `per_key` are the only ways to send: each passes the allowlist."""
+
+    def __init__(self, name: str, client: redis.Redis, secrets: Sequence[str] = ()):
+        self.name = name
+        self._client = client
+        self._secrets = list(secrets)
+        self._flags: dict[str, Any] = {}
+        self.notes: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"Node({self.name})"
+
+    def _fail(self, error: BaseException) -> RedisConnError:
+        return RedisConnError(f"{self.name}: {describe_error(error, self._secrets)}")
+
+    def _second_check(self, key: str) -> None:
+        if key not in self._flags:
+            self._flags[key] = self._lookup_flags(key)
+        reason = redis_safety.flags_refusal(key, self._flags[key]) if self._flags[key] != "skip" else None
+        if reason:
+            raise redis_safety.RefusedCommand(reason)
+
+    def _lookup_flags(self, key: str) -> Any:
+        names = [key] if "|" not in key else [key, key.split("|")[0]]
+        try:
+            for name in names:  # `config|get` on 7.0+; the container on 6.x
+                info = self._client.execute_command("COMMAND", "INFO", name)
+                entry = info.get(name) if isinstance(info, dict) else None
+                if entry:
+                    return entry.get("flags", [])
+            return None
+        except ResponseError as error:
+            if "NOPERM" in str(error):  # COMMAND INFO not granted: the allowlist alone decides
+                note = "COMMAND INFO is not permitted for this user: the allowlist is the only check"
+                if note not in self.notes:
+                    self.notes.append(note)
+                return "skip"
+            raise self._fail(error) from None
+        except RedisError as error:
+            raise self._fail(error) from None
+
+    def _checked(self, args: Sequence[Any]) -> str:
+        redis_safety.check(args)
+        key = redis_safety.command_key(args)
+        self._second_check(key)
+        return key
+
+    def call(self, *args: Any) -> Any:
+        """Send one allowlisted command; RefusedCommand before sending, RedisConnError on failure."""
+        key = self._checked(args)
+        try:
+            reply = self._client.execute_command(*args)
+        except (RedisError, OSError) as error:
+            raise self._fail(error) from None
+        return redis_safety.scrub_reply(key, reply)
+
+    def calls(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
+        """Send several allowlisted commands in one pipeline; errors come back in place as exceptions."""
+        keys = [self._checked(c) for c in commands]
+        pipe = self._client.pipeline(transaction=False)
+        for command in commands:
+            pipe.execute_command(*command)
+        try:
+            replies = pipe.execute(raise_on_error=False)
+        except (RedisError, OSError) as error:
+            raise self._fail(error) from None
+        return [r if isinstance(r, Exception) else redis_safety.scrub_reply(k, r) for k, r in zip(keys, replies)]
+
+    def per_key(self, prefix: Sequence[Any], keys: Sequence[bytes]) -> list[Any]:
+        """`prefix + key` for every key, pipelined. The prefix is checked once; keys are server-given names
+        sent as length-prefixed bulk strings (binary-safe), so they cannot inject a command."""
+        self._checked([*prefix, "key"])
+        pipe = self._client.pipeline(transaction=False)
+        for key in keys:
+            pipe.execute_command(*prefix, key)
+        try:
+            return pipe.execute(raise_on_error=False)
+        except (RedisError, OSError) as error:
+            raise self._fail(error) from None
+
+    @property
+    def no_touch(self) -> bool:
+        """Whether this node's connections run with CLIENT NO-TOUCH on (7.2+)."""
+        connection = self._client.connection_pool.get_connection()
+        try:
+            return bool(connection.no_touch)
+        finally:
+            self._client.connection_pool.release(connection)
+
+    def close(self) -> None:
+        self._client.close()
+        self._client.connection_pool.disconnect()
+
+
+@dataclass
+class RedisConnection:
+    """A live target: its primaries (one unless Cluster), how it was reached, and key routing."""
+
+    display: str
+    mode: str  # "standalone", "cluster" or "sentinel"
+    nodes: list[Node]
+    sentinel: dict[str, Any] | None = None
+    slots: list[tuple[int, int, Node]] = field(default_factory=list)
+
+    def node_for_key(self, key: bytes | str) -> Node:
+        """The primary that holds `key` (the only node unless Cluster)."""
+        if not self.slots:
+            return self.nodes[0]
+        slot = key_slot(key.encode() if isinstance(key, str) else key)
+        for start, end, node in self.slots:
+            if start <= slot <= end:
+                return node
+        raise RedisConnError(f"no primary serves slot {slot} (cluster not fully covered)")
+
+    def node(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise RedisConnError(f"no node {name!r}; nodes: {', '.join(n.name for n in self.nodes)}")
+
+    def close(self) -> None:
+        for node in self.nodes:
+            node.close()
+
+    def __enter__(self) -> "RedisConnection":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _sentinel_master(target: Target, shown: str) -> tuple[str, int, dict[str, Any]]:
+    failures = []
+    secret_list = target.secrets()
+    for host, port in target.hosts:
+        sentinel_target = Target(
+            scheme=target.scheme, tls=target.tls, ca=target.ca, cert=target.cert, key=target.key,
+            insecure=target.insecure, username=target.sentinel_username, password=target.sentinel_password,
+            connect_timeout=target.connect_timeout, socket_timeout=target.socket_timeout,
+        )
+        client = _client(sentinel_target, host, port)
+        try:
+            address = client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", target.master)
+            if not address:
+                failures.append(f"{host}:{port}: does not know master {target.master!r}")
+                continue
+            master_host, master_port = (a.decode() if isinstance(a, bytes) else str(a) for a in address)
+            details = {"sentinel": f"{host}:{port}", "master_name": target.master, "sentinels_given": len(target.hosts)}
+            try:
+                state = client.execute_command("SENTINEL", "MASTER", target.master)
+                if isinstance(state, dict):
+                    for name in ("flags", "quorum", "num-other-sentinels", "num-slaves"):
+                        if name in state:
+                            details[name] = state[name]
+            except RedisError:
+                pass
+            return master_host, int(master_port), details
+        except (RedisError, OSError) as error:
+            failures.append(f"{host}:{port}: {describe_error(error, secret_list)}")
+        finally:
+            client.close()
+            client.connection_pool.disconnect()
+    raise RedisConnError(f"no sentinel of {shown} gave a master: {'; '.join(failures)}")
+
+
+def connect(url: str) -> RedisConnection:
+    """Connect to the Redis at `url` (forms in the module docstring) and find its primaries.
+
+    Raises RedisConnError (one line, password masked) when the URL is bad or nothing answers.
+    """
+    shown = display_url(url)
+    target = parse_url(url)
+    secrets = target.secrets()
+    sentinel = None
+    if target.master:
+        host, port, sentinel = _sentinel_master(target, shown)
+        seed = Node(f"{host}:{port}", _client(target, host, port), secrets)
+        mode = "sentinel"
+    elif target.path:
+        seed = Node(target.path, _client(target), secrets)
+        mode = "standalone"
+    else:
+        host, port = target.hosts[0]
+        seed = Node(f"{host}:{port}", _client(target, host, port), secrets)
+        mode = "standalone"
+    try:
+        info = seed.call("INFO", "cluster")
+        if mode == "sentinel":
+            role = seed.call("ROLE")
+            if not role or (role[0].decode() if isinstance(role[0], bytes) else role[0]) != "master":
+                raise RedisConnError(f"{shown}: the sentinels' master {seed.name} does not report role master")
+    except RedisConnError as error:
+        seed.close()
+        raise RedisConnError(f"cannot use {shown}: {error}") from None
+    except redis_safety.RefusedCommand as error:
+        seed.close()
+        raise RedisConnError(f"cannot use {shown}: {error}") from None
+    if not info.get("cluster_enabled"):
+        return RedisConnection(shown, mode, [seed], sentinel=sentinel)
+    try:
+        return _cluster(target, seed, shown)
+    except RedisConnError:
+        seed.close()
+        raise
+
+
+def _cluster(target: Target, seed: Node, shown: str) -> RedisConnection:
+    try:
+        nodes_info = seed.call("CLUSTER", "NODES")
+    except (RedisConnError, redis_safety.RefusedCommand) as error:
+        raise RedisConnError(f"cannot list cluster nodes of {shown}: {error}") from None
+    nodes: list[Node] = []
+    slots: list[tuple[int, int, Node]] = []
+    for address, info in sorted(nodes_info.items()):
+        flags = info.get("flags", "")
+        if "master" not in flags or "fail" in flags or "noaddr" in flags:
+            continue
+        host, _, port = address.rpartition(":")
+        host = host.strip("[]")
+        name = f"{host}:{port}"
+        node = seed if "myself" in flags else Node(name, _client(target, host, int(port)), target.secrets())
+        node.name = name
+        nodes.append(node)
+        for item in info.get("slots", []):
+            start, end = int(item[0]), int(item[-1])
+            slots.append((start, end, node))
+    if seed not in nodes:
+        seed.close()
+    if not nodes:
+        raise RedisConnError(f"{shown}: cluster_enabled but CLUSTER NODES lists no reachable primary")
+    slots.sort(key=lambda s: s[0])
+    return RedisConnection(shown, "cluster", nodes, slots=slots)
