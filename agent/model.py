@@ -150,7 +150,11 @@ class ModelClient:
             streamed = False
             try:
                 if not self.stream_answers:
-                    return self._client.messages.create(**body)
+                    message = self._client.messages.create(**body)
+                    for block in message.content:
+                        if block.type == "text":
+                            yield TextDelta(text=block.text)
+                    return message
                 with self._client.messages.stream(**body) as stream:
                     for event in stream:
                         if event.type == "text":
