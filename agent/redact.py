@@ -1,4 +1,9 @@
-"""One redaction function for everything that leaves a tool or reaches a transcript or log."""
+"""One redaction function for everything that leaves a tool or reaches a transcript or log.
+
+The reader still sees that a value is configured (the name, the quotes, the URL's user and host),
+never the value itself. Every pattern stays inside one line and never swallows a backslash or a
+double quote, so redacting JSON-encoded text (transcripts) leaves valid JSON behind.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,231 @@ import re
 
 MASK = "[REDACTED]"
 
-# Password in a URL's userinfo: scheme://user:PASSWORD@host or scheme://:PASSWORD@host
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)(?P<secret>[^\s@/]+)(?=@)")
+# A value after `name=` / `name: `: JSON-escaped quotes (inside transcripts), plain quotes, or a bare word.
+_VALUE = (
+    r'(?P<value>\\"(?:[^"\\\n]|\\(?!"))*\\"'
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r"|(?:[^\s\"'\\,;]|\\(?![nrt\"\\/u]))+)"
+)
+
+# Password in a URL's userinfo (redis://, rediss://, postgres://, amqp://, any scheme): user:PASSWORD@host.
+# The password runs to the last '@' before the host, so an unescaped '@' inside it is masked too.
+_URL_PASSWORD = re.compile(r"(?P<head>://[^\s:/@\"'<>\\]*:)[^\s/\"'<>\\]+(?=@)")
+
+# Secrets passed in a query string: ?password=..., &token=...
+_QUERY_NAMES = ("password", "passwd", "pwd", "pass", "token", "access_token", "auth_token", "secret", "client_secret",
+                "api_key", "apikey", "key", "sig", "signature")
+_QUERY_SECRET = re.compile(r"(?i)(?P<head>[?&](?:" + "|".join(_QUERY_NAMES) + r")=)[^&\s#\"'\\]+")
+
+# NAME=value, NAME: value, "name": "value", name = "value", name: str = "value", os.environ["NAME"] = "value".
+# Found keyword-first (str.find is far faster than a regex that may start anywhere), then matched from
+# the end of the keyword: an optional closing quote or bracket, the separator, the value.
+_SECRET_WORDS = ("pass", "pwd", "secret", "token", "key")
+_AFTER_NAME = re.compile(
+    r"(?P<sep>(?:\\?[\"'])?\]?\s*(?:(?::\s*[A-Za-z_][\w.\[\], |]*?\s*)?(?:==?|:=|=>)|:)\s*)" + _VALUE
+)
+
+# Redis server directives and commands that carry a password: requirepass / masterauth / CONFIG SET.
+_REDIS_DIRECTIVE = re.compile(r"(?i)(?P<head>\b(?:requirepass|masterauth)\b(?:\\?[\"'])?(?:\s*[,:=]\s*|\s+))" + _VALUE)
+
+# AUTH [user] password typed at a prompt, or passed as command arguments ("AUTH", "pw").
+_AUTH_COMMAND = re.compile(r"(?m)(?P<head>^\s*(?:[\w.:\[\]-]+>\s*)?AUTH\s+)(?:\S+\s+)?[^\s\"'\\]+")
+_AUTH_ARGS = re.compile(r"(?i)(?P<head>\\?[\"']auth\\?[\"']\s*,\s*(?:\\?[\"'][^\"'\\\n]*\\?[\"']\s*,\s*)?)" + _VALUE)
+
+# redis-cli -a PASSWORD / --pass PASSWORD, and --password VALUE style flags in general.
+_REDIS_CLI_PASSWORD = re.compile(r"(?P<head>redis-cli\b[^\n]*?\s(?:-a|--pass)\s+)[^\s\"'\\-][^\s\"'\\]*")
+_FLAG_SECRET = re.compile(r"(?P<head>--(?:[\w-]*-)?(?i:password|passwd|pass|secret|token|api-key)\s+)[^\s\"'\\-][^\s\"'\\]*")
+
+# ACL rules: user NAME on >password #<sha256> <password
+_ACL_LINE = re.compile(r"(?im)(?:\bacl\s+setuser\s+\S+|^\s*user\s+\S+(?=\s+(?:on|off|reset|nopass|resetpass|[<>#~&+-])))[^\n]*")
+_ACL_SECRET = re.compile(r"(?<=\s)(?P<head>[><#])(?:[0-9a-f]{64}\b|(?<=[<>])[^\s\"'\\]+)")
+
+_NETRC = re.compile(r"(?P<head>\bmachine\s+\S+\s+login\s+\S+\s+password\s+)[^\s\"'\\]+")
+
+_AUTH_HEADER = re.compile(
+    r"(?i)(?P<head>\b(?:proxy-)?authorization(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?(?:(?:bearer|basic|token|digest|apikey|key)\s+)?)[^\s\"'\\,;]+"
+)
+_BEARER = re.compile(r"(?P<head>Bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+
+# Vendor key formats, each led by a literal prefix (which is kept, so the reader knows what kind of key
+# it was). A literal start lets the regex engine skip ahead instead of trying every position.
+_KEY_FORMATS = [
+    (prefix, re.compile(r"(?P<head>" + re.escape(prefix) + r")" + tail))
+    for prefix, tail in [
+        ("sk-ant-", r"[A-Za-z0-9_-]{8,}"),
+        ("sk-", r"(?:proj-)?[A-Za-z0-9_-]{20,}"),
+        *((aws, r"[A-Z0-9]{16}(?![A-Za-z0-9])") for aws in
+          ("AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "APKA", "AROA", "ASCA")),
+        *((github, r"[A-Za-z0-9]{20,}") for github in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+        ("github_pat_", r"[A-Za-z0-9_]{20,}"),
+        ("xox", r"[abposr]-[A-Za-z0-9-]{10,}"),
+        ("sk_live_", r"[A-Za-z0-9]{10,}"), ("sk_test_", r"[A-Za-z0-9]{10,}"),
+        ("rk_live_", r"[A-Za-z0-9]{10,}"), ("rk_test_", r"[A-Za-z0-9]{10,}"),
+        ("AIza", r"[0-9A-Za-z_-]{35}"),
+        ("eyJ", r"[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    ]
+]
+
+# PEM private keys (RSA, EC, OPENSSH, ENCRYPTED, PGP ... BLOCK). An unterminated block is masked to the
+# end of the text (or the end of the JSON string it sits in).
+_PEM = re.compile(
+    r"(?P<begin>-----BEGIN (?P<kind>[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----)[^\"]*?(?P<end>-----END (?P=kind)-----|(?=\")|\Z)"
+)
+
+# Words before _KEY that name a data key (Redis keys, sort keys), not a credential.
+_DATA_KEY_WORDS = frozenset(
+    "cache redis lock primary sort partition foreign routing prefix namespace queue stream idempotency "
+    "counter index lookup dedup dedupe bucket channel topic group shard tenant hash map dict row composite "
+    "unique natural rate limit session leaderboard feed list set zset hll bloom job task event result "
+    "public ssh_public id".split()
+)
+_NOT_SECRET_VALUES = frozenset({"none", "null", "nil", "true", "false", "~", "undefined", "yes", "no"})
+_CODE_ROOTS = ("os.", "settings.", "config.", "conf.", "cfg.", "self.", "env.", "process.env", "options.",
+               "opts.", "args.", "params.", "secrets.", "vars.", "import.meta")
+
+
+def _is_secret_name(name: str) -> bool:
+    bare = name.lstrip("-")
+    lower = bare.lower()
+    if lower.endswith(("password", "passwd", "secret", "token")):
+        return True
+    if lower.endswith("pass"):
+        # DB_PASS, redisPass; not "bypass", "compass", "pass".
+        return len(bare) > 4 and (bare[-5] in "_-." or (bare[-4] == "P" and bare[-5].islower()))
+    if lower.endswith("pwd"):
+        return len(bare) > 3 and bare[-4] in "_-." and lower not in ("oldpwd",)
+    if lower.endswith("key"):
+        if lower in ("apikey", "secretkey", "privatekey", "accesskey"):
+            return True
+        if len(bare) <= 3:
+            return False
+        before = bare[:-3]
+        if before[-1] in "_-.":
+            prefix = before[:-1]
+        elif bare[-3] == "K" and before[-1].islower():
+            prefix = before
+        else:
+            return False  # monkey, hotkey, KEY
+        words = re.split(r"[_.-]|(?<=[a-z])(?=[A-Z])", prefix)
+        return bool(words) and words[-1].lower() not in _DATA_KEY_WORDS
+    return False
+
+
+def _is_reference(value: str, quoted: bool) -> bool:
+    """A value that points at the secret instead of holding it: $VAR, ${VAR}, {{ var }}, os.environ[...]."""
+    if not value or value.startswith(("$", "{{", "%(", "<%")):
+        return True
+    if quoted:
+        return False
+    if value.lower() in _NOT_SECRET_VALUES or value.startswith(_CODE_ROOTS):
+        return True
+    # A call or subscript in code: get_secret(...), env["X"].
+    return re.match(r"[A-Za-z_][\w.]*[(\[]", value) is not None
+
+
+def _mask_value(value: str) -> str | None:
+    """The masked form of a matched value, or None to keep it as is."""
+    for quote in ('\\"', '"', "'"):
+        if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
+            inner = value[len(quote):-len(quote)]
+            return None if _is_reference(inner, True) else quote + MASK + quote
+    return None if _is_reference(value, False) else MASK
+
+
+def _is_name_char(char: str) -> bool:
+    return char.isalnum() or char in "_.-"
+
+
+def _redact_keyed(text: str, lowered: str) -> str:
+    if len(lowered) != len(text):  # a few non-ASCII letters change length when lowered
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    edits: list[tuple[int, int, str]] = []
+    for word in _SECRET_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            end = at + len(word)
+            if word == "pass":
+                end += 4 if lowered.startswith("word", end) else 2 if lowered.startswith("wd", end) else 0
+            match = _AFTER_NAME.match(text, end)
+            if match:
+                start = at
+                while start > 0 and _is_name_char(text[start - 1]):
+                    start -= 1
+                if _is_secret_name(text[start:end]):
+                    masked = _mask_value(match.group("value"))
+                    if masked is not None:
+                        edits.append((match.start("value"), match.end("value"), masked))
+            at = lowered.find(word, at + 1)
+    if not edits:
+        return text
+    edits.sort()
+    pieces, done = [], 0
+    for start, end, masked in edits:
+        if start < done:
+            continue
+        pieces.append(text[done:start])
+        pieces.append(masked)
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _head_value(match: re.Match) -> str:
+    masked = _mask_value(match.group("value"))
+    return match.group(0) if masked is None else match.group("head") + masked
+
+
+def _head_mask(match: re.Match) -> str:
+    return match.group("head") + MASK
+
+
+def _key_format(match: re.Match) -> str:
+    start = match.start()
+    if start and (match.string[start - 1].isalnum() or match.string[start - 1] == "_"):
+        return match.group(0)  # inside a longer word: task-..., mask_test_...
+    return match.group("head") + MASK
+
+
+def _pem(match: re.Match) -> str:
+    end = match.group("end") or ""
+    return match.group("begin") + MASK + end
+
+
+def _acl(match: re.Match) -> str:
+    return _ACL_SECRET.sub(_head_mask, match.group(0))
+
+
+# (needles, pattern, replacement, needles_are_lowercase): a rule runs only when one of its needles is in the
+# text (or in its lowercased form), so the usual tool result pays for a few substring tests, not regex scans.
+_RULES = [
+    (("private key",), True, _PEM, _pem),
+    (("://",), False, _URL_PASSWORD, _head_mask),
+    (tuple(mark + name + "=" for name in _QUERY_NAMES for mark in "?&"), True, _QUERY_SECRET, _head_mask),
+    (("requirepass", "masterauth"), True, _REDIS_DIRECTIVE, _head_value),
+    (("AUTH ",), False, _AUTH_COMMAND, _head_mask),
+    (('auth"', "auth'", 'auth\\"'), True, _AUTH_ARGS, _head_value),
+    (("redis-cli",), False, _REDIS_CLI_PASSWORD, _head_mask),
+    (("--",), False, _FLAG_SECRET, _head_mask),
+    (("setuser", "user "), True, _ACL_LINE, _acl),
+    (("machine",), True, _NETRC, _head_mask),
+    (("authorization",), True, _AUTH_HEADER, _head_mask),
+    (("Bearer",), False, _BEARER, _head_mask),
+]
 
 
 def redact(text: str) -> str:
     """Mask secret values in text, keeping enough around them to show a value is configured."""
-    return _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
+    if not text:
+        return text
+    lowered = text.lower()
+    for needles, lower, pattern, replace in _RULES:
+        haystack = lowered if lower else text
+        if any(needle in haystack for needle in needles):
+            text = pattern.sub(replace, text)
+    lowered = text.lower()  # rules above may have changed the text
+    text = _redact_keyed(text, lowered)
+    for prefix, pattern in _KEY_FORMATS:
+        if prefix in text:
+            text = pattern.sub(_key_format, text)
+    return text

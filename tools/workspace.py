@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from ask_redis.tools import ToolError, ToolContext
+from ask_redis.tools import ToolContext, ToolError
 
 
 def resolve(ctx: ToolContext, path: str | None) -> Path:
-    """The real path of `path` (relative to the workspace, or absolute), refused if it leaves the workspace."""
+    """The real path of `path` (relative to the workspace, or absolute), refused if it leaves the workspace.
+
+    Symlinks are followed before the check, so a link inside the workspace that points outside is refused.
+    """
     root = ctx.workspace.resolve()
     if not path:
         return root
     if "\x00" in path:
         raise ToolError("Path contains a NUL byte.")
-    candidate = Path(path).expanduser()
-    if not candidate.is_absolute():
-        candidate = root / candidate
-    real = candidate.resolve()
+    try:
+        candidate = Path(path).expanduser()
+        if not candidate.is_absolute():
+            candidate = root / candidate
+        real = candidate.resolve()
+    except (OSError, RuntimeError, ValueError) as error:  # symlink loops, names too long, unencodable text
+        raise ToolError(f"Cannot use path {path!r}: {error.__class__.__name__}.") from None
     if not is_inside(real, root):
         raise ToolError(f"{path} is outside the workspace ({root}); only files inside it can be read.")
     return real
@@ -25,6 +32,14 @@ def resolve(ctx: ToolContext, path: str | None) -> Path:
 
 def is_inside(real: Path, root: Path) -> bool:
     return real == root or root in real.parents
+
+
+def is_inside_real(root: Path, relative_path: str) -> bool:
+    """Whether a workspace-relative path, with every symlink followed, still lands inside the workspace."""
+    try:
+        return is_inside(Path(os.path.realpath(root / relative_path)), root)
+    except (OSError, ValueError):
+        return False
 
 
 def relative(ctx: ToolContext, real: Path) -> str:
