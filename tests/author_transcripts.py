@@ -167,7 +167,26 @@ def transcripts() -> dict[str, dict]:
             sse([text("The cache module is shop/cache.py; the other paths were not readable.")], "end_turn"),
         ],
     }
-    return {"review-streamed": review, "review-json": review_json, "max-tokens": max_tokens, "pause-turn": pause,
+    stop_sequence = {
+        "title": "stop_sequence ends the turn like end_turn",
+        "session": session("name the key for a user profile", fixture=None),
+        "expect": {"exit_code": 0, "stdout": ["user:profile:12345"], "stderr": []},
+        "exchanges": [sse([text("Use `user:profile:12345` (a hash).")], "stop_sequence")],
+    }
+    context_full = {
+        "title": "model_context_window_exceeded: a clear error, exit 1, the tool in the cut message is not run",
+        "session": session("read everything", "--output-format", "stream-json"),
+        "expect": {"exit_code": 1, "stdout": ['"subtype":"error_context_window"', "no longer fits"], "stdout_absent": ['"type":"tool_call"'], "stderr": []},
+        "exchanges": [sse([text("Reading the next file."), tool("Read", file_path="shop/cache.py")], "model_context_window_exceeded")],
+    }
+    max_turns = {
+        "title": "--max-turns stops a model that keeps calling tools",
+        "session": session("find every Redis call", "--max-turns", "2"),
+        "expect": {"exit_code": 1, "stdout": [], "stderr": ["stopped after 2 turns (raise --max-turns)"]},
+        "exchanges": [sse([tool("Glob", pattern="**/*.py")], "tool_use"), sse([tool("Glob", pattern="**/*.md")], "tool_use")],
+    }
+    return {"stop-sequence": stop_sequence, "context-window-exceeded": context_full, "max-turns": max_turns,
+            "review-streamed": review, "review-json": review_json, "max-tokens": max_tokens, "pause-turn": pause,
             "refusal-with-tool": refusal, "overloaded-then-ok": overloaded, "overloaded-for-good": overloaded_for_good,
             "stream-cut": cut, "tool-errors": tool_error}
 
