@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(SUBCOMMANDS[argv[0]][0])
         return module.main(argv[1:])
     args = parser().parse_args(argv)
+    setup_logging(args.verbose)
     try:
         return run(args, argv)
     except KeyboardInterrupt:
@@ -61,6 +62,28 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stderr.write(f"ask-redis: error: {redact(f'{type(error).__name__}: {error}')} (--verbose shows details)\n")
         return 1
+
+
+def setup_logging(verbose: bool) -> None:
+    """Tool crashes are logged; only --verbose shows them (redacted), so no traceback reaches a user otherwise."""
+    import logging
+
+    from ask_redis.redact import redact
+
+    class Redact(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg, record.args = redact(record.getMessage()), None
+            if record.exc_info:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+                record.exc_info = None
+            return True
+
+    logger = logging.getLogger("ask_redis")
+    logger.propagate = False
+    handler: logging.Handler = logging.StreamHandler(sys.stderr) if verbose else logging.NullHandler()
+    handler.addFilter(Redact())
+    logger.handlers = [handler]
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def settings_from(args: argparse.Namespace):

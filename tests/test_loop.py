@@ -203,3 +203,14 @@ def test_record_writes_a_transcript_that_replays_and_holds_no_key(tmp_path):
     for body in standin.requests:
         replayer.next_response(body)
     replayer.assert_done()
+
+
+def test_a_crashing_tool_prints_no_traceback_unless_verbose(tmp_path, capsys):
+    from ask_redis.cli import setup_logging
+
+    for verbose in (False, True):
+        setup_logging(verbose)
+        outcome = run_tool({"Echo": Echo()}, "Echo", {"word": "crash"}, ToolContext(workspace=tmp_path))
+        assert outcome.is_error
+        err = capsys.readouterr().err
+        assert ("Traceback" in err) is verbose
