@@ -65,6 +65,8 @@ def config_get(node: Node, names: tuple[str, ...] = CHECKLIST_CONFIG) -> dict[st
     replies = node.calls([("CONFIG", "GET", name) for name in names])
     config: dict[str, str] = {}
     for reply in replies:
+        if isinstance(reply, list):  # raw pairs, should a client library not parse them
+            reply = dict(zip(reply[::2], reply[1::2]))
         if isinstance(reply, dict):
             config.update({_text(k): _text(v) for k, v in reply.items()})
     return config
@@ -243,4 +245,444 @@ def format_overview(data: dict[str, Any]) -> str:
             lines.append("note: no CLIENT NO-TOUCH (server < 7.2): length reads refresh sampled keys' LRU/LFU")
         for note in n["notes"]:
             lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyspace sampling
+
+DEFAULT_BUDGET = 10_000
+LENGTH_COMMAND = {"string": ("STRLEN",), "hash": ("HLEN",), "list": ("LLEN",), "set": ("SCARD",),
+                  "zset": ("ZCARD",), "stream": ("XLEN",)}
+# What the review calls a big key: strings by bytes, collections by elements.
+BIG_KEY = {"string": 100 * 1024, "hash": 5000, "list": 1000, "set": 1000, "zset": 1000, "stream": 10000}
+TTL_BUCKETS = (("< 1 min", 60_000), ("1 min - 1 h", 3_600_000), ("1 h - 1 d", 86_400_000),
+               ("1 d - 7 d", 7 * 86_400_000), ("7 d - 30 d", 30 * 86_400_000), (">= 30 d", None))
+LIMIT_CONFIG = ("hash-max-listpack-entries", "hash-max-listpack-value", "hash-max-ziplist-entries",
+                "hash-max-ziplist-value", "set-max-intset-entries", "set-max-listpack-entries",
+                "zset-max-listpack-entries", "zset-max-listpack-value", "zset-max-ziplist-entries",
+                "zset-max-ziplist-value", "list-max-listpack-size", "list-max-ziplist-size")
+_HEX = frozenset(b"0123456789abcdefABCDEF-")
+
+
+def _segment_shape(segment: bytes) -> bytes:
+    """An id-like segment (number, hex/uuid, email, long token) becomes '*', so keys group by shape."""
+    if not segment:
+        return segment
+    if segment.isdigit() or b"@" in segment:
+        return b"*"
+    if len(segment) >= 8 and _HEX.issuperset(segment) and any(48 <= c <= 57 for c in segment):
+        return b"*"
+    if len(segment) >= 16 and segment.isalnum() and any(48 <= c <= 57 for c in segment):
+        return b"*"
+    return segment
+
+
+def namespace_of(key: bytes, separator: bytes = b":", depth: int = 3) -> str:
+    """The key's namespace pattern: `user:42:profile` -> `user:*:profile`, `session:9f8e...` -> `session:*`."""
+    parts = key.split(separator)
+    if len(parts) == 1:
+        return "(no prefix)" if not key.isdigit() else "*"
+    shaped = [_segment_shape(p) for p in parts[:depth]]
+    if len(parts) > depth:
+        shaped.append(b"*")
+    return separator.join(shaped).decode("utf-8", "backslashreplace")
+
+
+class _Tally:
+    """Running totals of a keyspace sample; every structure stays bounded by `top` and the namespace cap."""
+
+    MAX_NAMESPACES = 5000
+
+    def __init__(self, top: int, separator: bytes, depth: int):
+        self.top, self.separator, self.depth = top, separator, depth
+        self.types: dict[str, list[int]] = {}          # type -> [keys, bytes]
+        self.namespaces: dict[str, list[int]] = {}     # pattern -> [keys, bytes, with_ttl]
+        self.ttl = {name: 0 for name, _ in TTL_BUCKETS}
+        self.no_ttl = 0
+        self.encodings: dict[str, dict[str, int]] = {}
+        self.top_memory: list[tuple[int, bytes, dict]] = []
+        self.top_length: dict[str, list[tuple[int, bytes, dict]]] = {}
+        self.big: dict[str, int] = {}
+        self.samples: dict[str, list[tuple[int, str]]] = {}  # type -> [(length, encoding)] for limit checks
+        self.vanished = 0
+        self.errors = 0
+
+    def add(self, node: str, key: bytes, kind: str, memory: int, pttl: int, length: int | None, encoding: str | None):
+        import heapq
+
+        entry = self.types.get(kind)
+        if entry is None:
+            entry = self.types[kind] = [0, 0]
+        entry[0] += 1
+        entry[1] += memory
+        pattern = namespace_of(key, self.separator, self.depth)
+        ns = self.namespaces.get(pattern)
+        if ns is None:
+            if len(self.namespaces) >= self.MAX_NAMESPACES:
+                pattern = "(other namespaces)"
+                ns = self.namespaces.get(pattern)
+            if ns is None:
+                ns = self.namespaces[pattern] = [0, 0, 0]
+        ns[0] += 1
+        ns[1] += memory
+        if pttl >= 0:
+            ns[2] += 1
+            for name, limit in TTL_BUCKETS:
+                if limit is None or pttl < limit:
+                    self.ttl[name] += 1
+                    break
+        else:
+            self.no_ttl += 1
+        if encoding is not None:
+            by_type = self.encodings.setdefault(kind, {})
+            by_type[encoding] = by_type.get(encoding, 0) + 1
+            self.samples.setdefault(kind, [])
+        if length is not None and length > BIG_KEY.get(kind, 1 << 62):
+            self.big[kind] = self.big.get(kind, 0) + 1
+        heap = self.top_memory
+        if len(heap) < self.top or memory > heap[0][0]:
+            info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding, "pttl": pttl}
+            (heapq.heappush if len(heap) < self.top else heapq.heapreplace)(heap, (memory, key, info))
+        if length is not None:
+            heap = self.top_length.setdefault(kind, [])
+            if len(heap) < self.top or length > heap[0][0]:
+                info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding,
+                        "pttl": pttl}
+                (heapq.heappush if len(heap) < self.top else heapq.heapreplace)(heap, (length, key, info))
+
+
+def _limits(config: dict[str, str]) -> dict[str, int]:
+    def number(*names: str) -> int | None:
+        for name in names:
+            value = config.get(name, "")
+            if value.lstrip("-").isdigit():
+                return int(value)
+        return None
+
+    found = {
+        "hash_entries": number("hash-max-listpack-entries", "hash-max-ziplist-entries"),
+        "hash_value": number("hash-max-listpack-value", "hash-max-ziplist-value"),
+        "set_intset_entries": number("set-max-intset-entries"),
+        "set_listpack_entries": number("set-max-listpack-entries"),
+        "zset_entries": number("zset-max-listpack-entries", "zset-max-ziplist-entries"),
+        "zset_value": number("zset-max-listpack-value", "zset-max-ziplist-value"),
+        "list_size": number("list-max-listpack-size", "list-max-ziplist-size"),
+    }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+_COMPACT = {"hash": ("listpack", "ziplist"), "zset": ("listpack", "ziplist"), "set": ("intset", "listpack")}
+
+
+def _limit_report(observed: dict[str, list[tuple[int, str]]], limits: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Per type: compact-encoded keys near the entries limit, keys over it, and keys converted below it."""
+    report: dict[str, dict[str, int]] = {}
+    entry_limit = {"hash": limits.get("hash_entries"), "zset": limits.get("zset_entries"),
+                   "set": limits.get("set_listpack_entries") or limits.get("set_intset_entries")}
+    for kind, rows in observed.items():
+        limit = entry_limit.get(kind)
+        if not limit or kind not in _COMPACT:
+            continue
+        near = over = converted_below = 0
+        for length, encoding in rows:
+            compact = encoding in _COMPACT[kind]
+            if compact and length >= 0.8 * limit:
+                near += 1
+            elif not compact and length > limit:
+                over += 1
+            elif not compact:
+                converted_below += 1  # a long element (value limit) or, for sets, a non-integer member
+        report[kind] = {"entries_limit": limit, "near_limit": near, "over_limit": over,
+                        "converted_below_limit": converted_below}
+    return report
+
+
+def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | None, type_filter: str | None,
+                 scan_count: int, pause: float, observed: dict[str, list[tuple[int, str]]]) -> dict[str, Any]:
+    started = time.perf_counter()
+    dbsize = int(node.call("DBSIZE"))
+    cursor, sampled, scans = 0, 0, 0
+    # With MATCH/TYPE a SCAN call can return few keys: cap the calls so the walk stays bounded.
+    max_scans = None if not budget else max(10, 4 * budget // scan_count)
+    complete = False
+    while True:
+        args: list[Any] = ["SCAN", cursor]
+        if match:
+            args += ["MATCH", match]
+        args += ["COUNT", scan_count]
+        if type_filter:
+            args += ["TYPE", type_filter]
+        cursor, keys = node.call(*args)
+        cursor = int(cursor)
+        scans += 1
+        if budget:
+            keys = keys[: budget - sampled]
+        if keys:
+            _measure(node, keys, tally, observed)
+            sampled += len(keys)
+        if cursor == 0:
+            complete = True
+            break
+        if (budget and sampled >= budget) or (max_scans and scans >= max_scans):
+            break
+        if pause:
+            time.sleep(pause)
+    return {"node": node.name, "dbsize": dbsize, "sampled": sampled, "complete": complete, "scan_calls": scans,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _measure(node: Node, keys: list[bytes], tally: _Tally, observed: dict[str, list[tuple[int, str]]]) -> None:
+    first = node.keyed([(p, k) for k in keys for p in (("TYPE",), ("MEMORY", "USAGE"), ("PTTL",))])
+    kinds = []
+    second: list[tuple[tuple, bytes]] = []
+    for index, key in enumerate(keys):
+        kind = first[3 * index]
+        kind = kind.decode() if isinstance(kind, bytes) else "none"
+        kinds.append(kind)
+        command = LENGTH_COMMAND.get(kind)
+        if command:
+            second.append((command, key))
+            if kind != "string":
+                second.append((("OBJECT", "ENCODING"), key))
+    replies = node.keyed(second)
+    position = 0
+    for index, key in enumerate(keys):
+        kind = kinds[index]
+        memory, pttl = first[3 * index + 1], first[3 * index + 2]
+        length = encoding = None
+        if kind in LENGTH_COMMAND:
+            length = replies[position]
+            position += 1
+            if kind != "string":
+                encoding = replies[position]
+                position += 1
+                encoding = encoding.decode() if isinstance(encoding, bytes) else None
+            length = length if isinstance(length, int) else None
+        if kind == "none" or not isinstance(memory, int):
+            tally.vanished += 1  # expired or deleted between SCAN and TYPE
+            continue
+        if not isinstance(pttl, int):
+            pttl = -1
+        tally.add(node.name, key, kind, memory, pttl, length, encoding)
+        if encoding is not None and length is not None and kind in _COMPACT:
+            rows = observed.setdefault(kind, [])
+            if len(rows) < 200_000:
+                rows.append((length, encoding))
+
+
+def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, *, match: str | None = None,
+                    type_filter: str | None = None, scan_count: int = 1000, pause: float = 0.0,
+                    separator: str = ":", depth: int = 3, top: int = 10) -> dict[str, Any]:
+    """Sample up to `budget` keys per primary (None or 0: the whole keyspace) with SCAN COUNT `scan_count`,
+    and for each batch pipeline TYPE, MEMORY USAGE, PTTL, then the length and OBJECT ENCODING.
+
+    Returns namespaces (count, bytes, TTL coverage), types, TTL buckets, top keys by memory and by
+    length per type, encodings against the listpack/intset limits (from CONFIG GET), big-key counts,
+    and per-node progress. Key names appear; values never. `pause` sleeps between SCAN batches.
+    """
+    if scan_count < 1 or scan_count > redis_safety.MAX_SCAN_COUNT:
+        raise ValueError(f"scan_count must be 1..{redis_safety.MAX_SCAN_COUNT}")
+    tally = _Tally(top, separator.encode(), depth)
+    observed: dict[str, list[tuple[int, str]]] = {}
+    nodes = [_sample_node(n, tally, budget, match, type_filter, scan_count, pause, observed) for n in conn.nodes]
+    limits = _limits(config_get(conn.nodes[0], LIMIT_CONFIG))
+    sampled = sum(n["sampled"] for n in nodes)
+    dbsize = sum(n["dbsize"] for n in nodes)
+    complete = all(n["complete"] for n in nodes)
+    # Scale only an unfiltered partial sample: with MATCH/TYPE the dbsize is not the population.
+    scale = dbsize / sampled if sampled and not complete and not match and not type_filter else 1.0
+
+    def described(rows: list[tuple[int, bytes, dict]]) -> list[dict[str, Any]]:
+        return [dict(info, key=key.decode("utf-8", "backslashreplace")) for _, key, info in sorted(rows, reverse=True)]
+
+    namespaces = [{"pattern": p, "keys": v[0], "bytes": v[1], "with_ttl": v[2]} for p, v in tally.namespaces.items()]
+    namespaces.sort(key=lambda n: (-n["bytes"], n["pattern"]))
+    return {
+        "nodes": nodes,
+        "sampled": sampled,
+        "dbsize": dbsize,
+        "complete": complete,
+        "scale": scale,
+        "match": match,
+        "type_filter": type_filter,
+        "types": {k: {"keys": v[0], "bytes": v[1]} for k, v in sorted(tally.types.items(), key=lambda i: -i[1][1])},
+        "namespaces": namespaces,
+        "ttl_buckets": dict(tally.ttl, **{"no TTL": tally.no_ttl}),
+        "top_memory": described(tally.top_memory),
+        "top_length": {k: described(v) for k, v in tally.top_length.items()},
+        "encodings": tally.encodings,
+        "limits": limits,
+        "limit_report": _limit_report(observed, limits),
+        "big_keys": tally.big,
+        "big_key_thresholds": BIG_KEY,
+        "vanished": tally.vanished,
+        "no_touch": all(n.no_touch for n in conn.nodes),
+    }
+
+
+def format_keyspace(data: dict[str, Any], namespaces: int = 25) -> str:
+    """Compact text of `sample_keyspace()`: counts, bytes, TTL coverage and shapes; never values."""
+    scale = data["scale"]
+    lines = []
+    for n in data["nodes"]:
+        state = "whole keyspace" if n["complete"] else f"stopped at budget ({n['scan_calls']} SCAN calls)"
+        lines.append(f"[{n['node']}] sampled {n['sampled']} of {n['dbsize']} keys in {n['seconds']:.2f} s, {state}")
+    filters = ", ".join(f"{k}={data[k]}" for k in ("match", "type_filter") if data.get(k))
+    if filters:
+        lines.append(f"filters: {filters} (counts are of matching keys)")
+    if scale != 1.0:
+        lines.append(f"estimates: keys/bytes below are the sample's; multiply by {scale:.1f} for the whole keyspace")
+    sampled = data["sampled"] or 1
+    types = ", ".join(f"{k} {v['keys']} keys / {human_bytes(v['bytes'])}" for k, v in data["types"].items())
+    lines.append(f"types: {types or 'none'}")
+    with_ttl = sampled - data["ttl_buckets"]["no TTL"] if data["sampled"] else 0
+    buckets = ", ".join(f"{k} {v}" for k, v in data["ttl_buckets"].items() if v)
+    lines.append(f"TTL: {with_ttl} of {data['sampled']} keys ({100 * with_ttl / sampled:.1f}%) have one; buckets: {buckets or 'none'}")
+    lines.append(f"namespaces (pattern: keys, bytes, TTL coverage), by memory, top {namespaces} of {len(data['namespaces'])}:")
+    for ns in data["namespaces"][:namespaces]:
+        lines.append(f"  {ns['pattern']}: {ns['keys']} keys, {human_bytes(ns['bytes'])}, "
+                     f"{100 * ns['with_ttl'] / ns['keys']:.0f}% with TTL")
+
+    def shape(row: dict[str, Any]) -> str:
+        parts = [row["type"], human_bytes(row["memory"])]
+        if row["length"] is not None:
+            parts.append(f"{row['length']} bytes" if row["type"] == "string" else f"{row['length']} elements")
+        if row["encoding"]:
+            parts.append(row["encoding"])
+        parts.append("no TTL" if row["pttl"] < 0 else f"TTL {human_seconds(row['pttl'] / 1000)}")
+        return f"  {row['key'][:120]} ({', '.join(parts)}; {row['node']})"
+
+    lines.append("top keys by memory:")
+    lines.extend(shape(r) for r in data["top_memory"])
+    for kind, rows in data["top_length"].items():
+        lines.append(f"top {kind} keys by {'bytes' if kind == 'string' else 'elements'}:")
+        lines.extend(shape(r) for r in rows[:5])
+    if data["encodings"]:
+        lines.append("encodings: " + "; ".join(f"{k}: " + ", ".join(f"{e} {c}" for e, c in v.items())
+                                               for k, v in data["encodings"].items()))
+    if data["limits"]:
+        lines.append("limits (CONFIG GET): " + ", ".join(f"{k}={v}" for k, v in data["limits"].items()))
+    for kind, r in data["limit_report"].items():
+        lines.append(f"  {kind}: {r['near_limit']} compact keys at >= 80% of {r['entries_limit']} entries, "
+                     f"{r['over_limit']} converted (over the limit), {r['converted_below_limit']} converted below it "
+                     "(a long element or non-integer member)")
+    thresholds = ", ".join(f"{k} > {human_bytes(v) if k == 'string' else v}" for k, v in data["big_key_thresholds"].items())
+    big = ", ".join(f"{k} {v}" for k, v in data["big_keys"].items()) or "none"
+    lines.append(f"big keys ({thresholds}): {big}")
+    if data["vanished"]:
+        lines.append(f"{data['vanished']} keys expired or were deleted while sampling")
+    if not data["no_touch"]:
+        lines.append("note: no CLIENT NO-TOUCH (server < 7.2): the length reads refreshed sampled keys' LRU/LFU")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Slow log and latency
+
+
+def _command_name(args: list[Any]) -> str:
+    """`config|get` style name from a slow-log entry's arguments; the arguments themselves are dropped."""
+    words = [_text(a) for a in args if not _text(a).startswith("(")]  # drop "(N args hidden)"
+    if not words:
+        return "?"
+    return redis_safety.command_key(words)
+
+
+def slowlog(conn: RedisConnection, count: int = 128) -> dict[str, Any]:
+    """SLOWLOG GET on every primary, grouped by command: entries, total/max/avg microseconds, last seen.
+
+    Arguments are never kept (they can hold values): only the command (and subcommand) name,
+    client address and client name.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    nodes = []
+    now = int(time.time())
+    for node in conn.nodes:
+        entries = node.call("SLOWLOG", "GET", count)
+        length = int(node.call("SLOWLOG", "LEN"))
+        config = config_get(node, ("slowlog-log-slower-than", "slowlog-max-len"))
+        nodes.append({"node": node.name, "entries": len(entries), "length": length,
+                      "slower_than_us": config.get("slowlog-log-slower-than"), "max_len": config.get("slowlog-max-len")})
+        for entry in entries:
+            if isinstance(entry, dict):  # redis-py's parsed form
+                started, micros = entry.get("start_time", now), entry.get("duration", 0)
+                args, client = _text(entry.get("command", "")).split(), _text(entry.get("client_address", ""))
+            else:
+                started, micros, args = entry[1], entry[2], entry[3]
+                client = _text(entry[4]) if len(entry) > 4 else ""
+            group = groups.setdefault(_command_name(args), {"count": 0, "total_us": 0, "max_us": 0, "last_ago_s": None,
+                                                            "clients": {}})
+            group["count"] += 1
+            group["total_us"] += micros
+            group["max_us"] = max(group["max_us"], micros)
+            ago = now - int(started)
+            group["last_ago_s"] = ago if group["last_ago_s"] is None else min(group["last_ago_s"], ago)
+            group["clients"][client] = group["clients"].get(client, 0) + 1
+    ordered = dict(sorted(groups.items(), key=lambda g: -g[1]["total_us"]))
+    return {"nodes": nodes, "commands": ordered}
+
+
+def latency(conn: RedisConnection, top: int = 15) -> dict[str, Any]:
+    """Per command on every primary: calls, usec/call, p50/p99/p99.9 (INFO commandstats + latencystats),
+    and the latency monitor's events (LATENCY LATEST), with whether the monitor is on."""
+    commands: dict[str, dict[str, Any]] = {}
+    events = []
+    thresholds = {}
+    for node in conn.nodes:
+        stats = node.call("INFO", "commandstats")
+        try:
+            percentiles = node.call("INFO", "latencystats")  # 7.0+; older servers return an empty section
+        except RedisConnError:
+            percentiles = {}
+        for key, value in stats.items():
+            if not key.startswith("cmdstat_") or not isinstance(value, dict):
+                continue
+            name = key.removeprefix("cmdstat_")
+            row = commands.setdefault(name, {"calls": 0, "usec": 0, "failed": 0, "rejected": 0, "p50": None,
+                                             "p99": None, "p99.9": None})
+            row["calls"] += int(value.get("calls", 0))
+            row["usec"] += int(value.get("usec", 0))
+            row["failed"] += int(value.get("failed_calls", 0))
+            row["rejected"] += int(value.get("rejected_calls", 0))
+            pct = percentiles.get(f"latency_percentiles_usec_{name}")
+            if isinstance(pct, dict):
+                for p in ("p50", "p99", "p99.9"):
+                    if p in pct:
+                        row[p] = max(row[p] or 0, float(pct[p]))
+        for event in node.call("LATENCY", "LATEST"):
+            events.append({"node": node.name, "event": _text(event[0]), "ago_s": int(time.time()) - int(event[1]),
+                           "latest_ms": int(event[2]), "max_ms": int(event[3])})
+        thresholds[node.name] = int(config_get(node, ("latency-monitor-threshold",)).get("latency-monitor-threshold", 0))
+    for row in commands.values():
+        row["usec_per_call"] = round(row["usec"] / row["calls"], 2) if row["calls"] else 0.0
+    ordered = sorted(commands.items(), key=lambda c: -c[1]["usec"])[:top]
+    return {"commands": dict(ordered), "events": events, "monitor_threshold_ms": thresholds}
+
+
+def format_slowlog(slow: dict[str, Any], lat: dict[str, Any]) -> str:
+    """Compact text of `slowlog()` and `latency()`."""
+    lines = []
+    for n in slow["nodes"]:
+        lines.append(f"[{n['node']}] slow log: {n['entries']} entries read of {n['length']} "
+                     f"(logs commands > {n['slower_than_us']} us, keeps {n['max_len']})")
+    if slow["commands"]:
+        lines.append("slow commands (count, total, max, avg, last seen, top clients):")
+        for name, g in slow["commands"].items():
+            clients = ", ".join(f"{c or '?'} x{k}" for c, k in sorted(g["clients"].items(), key=lambda i: -i[1])[:3])
+            lines.append(f"  {name}: {g['count']}x, total {g['total_us'] / 1000:.1f} ms, max {g['max_us'] / 1000:.1f} ms, "
+                         f"avg {g['total_us'] / g['count'] / 1000:.2f} ms, last {human_seconds(g['last_ago_s'])} ago; {clients}")
+    else:
+        lines.append("slow log: empty")
+    lines.append("commands by total time (calls, usec/call, p50/p99/p99.9 us, failed, rejected):")
+    for name, c in lat["commands"].items():
+        pct = "/".join("?" if c[p] is None else f"{c[p]:g}" for p in ("p50", "p99", "p99.9"))
+        lines.append(f"  {name}: {c['calls']} calls, {c['usec_per_call']} us/call, total {c['usec'] / 1e6:.2f} s, "
+                     f"p {pct}, failed {c['failed']}, rejected {c['rejected']}")
+    off = [n for n, t in lat["monitor_threshold_ms"].items() if not t]
+    monitor = "off on " + ", ".join(off) if off else "on (" + ", ".join(
+        f"{n} {t} ms" for n, t in lat["monitor_threshold_ms"].items()) + ")"
+    lines.append(f"latency monitor: {monitor}")
+    for e in lat["events"]:
+        lines.append(f"  {e['node']} {e['event']}: latest {e['latest_ms']} ms, max {e['max_ms']} ms, {human_seconds(e['ago_s'])} ago")
     return "\n".join(lines)

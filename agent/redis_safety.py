@@ -170,7 +170,10 @@ ALLOWED: dict[str, Rule] = {
     "pubsub|channels": Rule(0, 1),
 }
 
-CONTAINERS = frozenset(name.split("|")[0] for name in ALLOWED if "|" in name)
+ALLOWED_CONTAINERS = frozenset(name.split("|")[0] for name in ALLOWED if "|" in name)
+# Commands whose second word is a subcommand (allowlisted or not): they form `name|sub` keys.
+CONTAINERS = frozenset({name.split("|")[0] for name in ALLOWED if "|" in name} | {
+    "script", "debug", "xgroup", "object", "module", "pubsub", "function"})
 
 _VALUES = (
     "values are never read: use TYPE, STRLEN/HLEN/LLEN/SCARD/ZCARD/XLEN, OBJECT ENCODING and "
@@ -281,7 +284,7 @@ def refusal_reason(args: Sequence[Any]) -> str | None:
         hint = f"write it as two words: {spaced}" if name in ALLOWED else f"{spaced} is not allowed either"
         return f"{texts[0]!r} is not a command name ({hint})"
     key = command_key(texts)
-    if name in CONTAINERS and len(texts) == 1:
+    if name in ALLOWED_CONTAINERS and len(texts) == 1:
         subs = sorted(k.split("|")[1].upper() for k in ALLOWED if k.startswith(name + "|"))
         return f"{name.upper()} needs a subcommand; allowed: {', '.join(subs)}"
     rule = ALLOWED.get(key)
@@ -347,7 +350,29 @@ def scrub_reply(key: str, reply: Any) -> Any:
         return [" ".join(("#[REDACTED]" if w.startswith(("#", ">")) else w) for w in _text(r).split()) for r in reply]
     if key == "xinfo|stream":
         return _scrub_stream(reply)
+    if key == "slowlog|get" and isinstance(reply, list):
+        return [_scrub_slow_entry(e) for e in reply]
     return reply
+
+
+def _scrub_slow_entry(entry: Any) -> Any:
+    """A slow-log entry keeps the command name; its arguments (keys and values) are replaced by a count."""
+    if isinstance(entry, dict):  # a client library's parsed form
+        entry = dict(entry)
+        words = _text(entry.get("command", "")).split()
+        name = command_key(words).replace("|", " ").upper() if words else ""
+        hidden = len(words) - len(name.split())
+        entry["command"] = name + (f" ({hidden} args hidden)" if hidden > 0 else "")
+        return entry
+    if isinstance(entry, (list, tuple)) and len(entry) > 3 and isinstance(entry[3], (list, tuple)):
+        args = list(entry[3])
+        name = [command_key([_text(a) for a in args]).replace("|", " ").upper()] if args else []
+        shown = len(name[0].split()) if name else 0
+        hidden = len(args) - shown
+        out = list(entry)
+        out[3] = name + ([f"({hidden} args hidden)"] if hidden > 0 else [])
+        return out
+    return entry
 
 
 def _scrub_stream(reply: Any) -> Any:
