@@ -1,0 +1,86 @@
+"""`ask-redis redis-acl`: print the ACL SETUSER line for a least-privilege inspector account.
+
+The account may run exactly the read-only allowlist (ask_redis.redis_safety.ALLOWED) plus what a
+connection needs to set itself up (CLIENT SETNAME, SELECT, and CLIENT NO-TOUCH on 7.2+), with
+read-only access to every key (%R~*, 7.0+) and no pub/sub channels. The password is printed as its
+SHA-256 (`#...`), so the line can be pasted, logged or committed without revealing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import secrets
+import sys
+
+from ask_redis import redis_safety
+
+DEFAULT_USER = "ask-redis-inspector"
+SETUP_RULES = ("+client|setname", "+select")
+
+
+def _version(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)(?:\.(\d+))?(?:\.\d+)?", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a Redis version: {text!r} (e.g. 7.0 or 7.2.4)")
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def acl_rules(version: tuple[int, int] = (7, 0)) -> list[str]:
+    """The command rules: the allowlist, the connection-setup commands, and NO-TOUCH where it exists."""
+    rules = redis_safety.acl_rules() + list(SETUP_RULES)
+    if version >= (7, 2):
+        rules.append("+client|no-touch")
+    else:
+        # These subcommands do not exist before 7.0 / 7.2: ACL SETUSER would reject the whole line.
+        too_new = {"+latency|histogram", "+cluster|shards", "+command|docs", "+function|list", "+function|stats",
+                   "+expiretime", "+pexpiretime"} if version < (7, 0) else set()
+        rules = [r for r in rules if r not in too_new]
+    return rules
+
+
+def setuser_words(user: str, password_sha256: str, version: tuple[int, int] = (7, 0)) -> list[str]:
+    """The words after `ACL SETUSER` (also the body of an ACL file's `user` line)."""
+    keys = "%R~*" if version >= (7, 0) else "~*"
+    return [user, "reset", "on", f"#{password_sha256}", "resetchannels", keys, *acl_rules(version)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ask-redis redis-acl",
+        description="Print the ACL SETUSER line for a read-only inspector account that can run exactly "
+                    "what ask-redis sends. Run it on every node (ACLs are per node, also in a Cluster).",
+    )
+    parser.add_argument("--user", default=DEFAULT_USER, help=f"account name (default {DEFAULT_USER})")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the password from stdin; otherwise a random one is generated and shown on stderr")
+    parser.add_argument("--server-version", type=_version, default=(7, 0), metavar="X.Y",
+                        help="Redis version of the servers (default 7.0; 7.2+ adds CLIENT NO-TOUCH, 6.x drops newer subcommands)")
+    parser.add_argument("--acl-file", action="store_true", help="print an ACL file `user ...` line instead")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if exit_.code in (0, None) else 2
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.user):
+        print(f"ask-redis redis-acl: user names here are letters, digits and _.- (got {args.user!r})", file=sys.stderr)
+        return 2
+    generated = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            print("ask-redis redis-acl: no password on stdin", file=sys.stderr)
+            return 2
+    else:
+        password = generated = secrets.token_urlsafe(24)
+    digest = hashlib.sha256(password.encode()).hexdigest()
+    words = setuser_words(args.user, digest, args.server_version)
+    print(("user " if args.acl_file else "ACL SETUSER ") + " ".join(words))
+    if generated:
+        print(f"# generated password for {args.user} (not shown again): {generated}", file=sys.stderr)
+        print(f"# connect with: redis://{args.user}:PASSWORD@HOST:6379", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
