@@ -1,0 +1,415 @@
+"""Grep: ripgrep over the workspace (Claude Code's Grep), plus the ripgrep plumbing Glob shares."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ask_redis.tools import Tool, ToolContext, ToolError
+from ask_redis.tools.workspace import is_inside_real, relative, resolve
+
+TIME_LIMIT_SECONDS = 20.0
+# ripgrep output beyond this is not read (the search stops, and the result says so).
+MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+DEFAULT_HEAD_LIMIT = 250
+MAX_COLUMNS = 500
+VCS_DIRS = (".git", ".svn", ".hg", ".bzr", ".jj", ".sl", "_darcs", "CVS")
+# Hidden files are searched; ignore files (.gitignore, .ignore, .rgignore) are honoured even outside a git
+# checkout; VCS directories are skipped; symlinks are never followed (ripgrep's default).
+COMMON_FLAGS = ["--no-config", "--color=never", "--hidden", "--no-require-git",
+                *(arg for vcs in VCS_DIRS for arg in ("--glob", f"!{vcs}"))]
+IGNORE_RULES = ".gitignore/.ignore/.rgignore"
+
+DESCRIPTION = """A powerful search tool built on ripgrep
+
+  Usage:
+  - ALWAYS use Grep for search tasks. NEVER invoke `grep` or `rg` as a Bash command. The Grep tool has been optimized for correct permissions and access.
+  - Supports full regex syntax (e.g., "log.*Error", "function\\s+\\w+")
+  - Filter files with glob parameter (e.g., "*.js", "**/*.tsx") or type parameter (e.g., "js", "py", "rust")
+  - Output modes: "content" shows matching lines, "files_with_matches" shows only file paths (default), "count" shows match counts
+  - Pattern syntax: Uses ripgrep (not grep) - literal braces need escaping (use `interface\\{\\}` to find `interface{}` in Go code)
+  - Multiline matching: By default patterns match within single lines only. For cross-line patterns like `struct \\{[\\s\\S]*?field`, use `multiline: true`
+  - Hidden files are searched; VCS directories and files ignored by .gitignore/.ignore/.rgignore are skipped (a glob does not bring ignored files back). Results are sorted by path and paths are relative to the workspace root.
+  - Results are limited to head_limit entries (default 250); a footer gives the offset for the next page."""
+
+
+class GrepInput(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    pattern: str = Field(min_length=1, description="The regular expression pattern to search for in file contents")
+    path: str | None = Field(
+        None, description="File or directory to search in (rg PATH). Defaults to the workspace root."
+    )
+    glob: str | None = Field(
+        None, description='Glob pattern to filter files (e.g. "*.js", "*.{ts,tsx}") - maps to rg --glob'
+    )
+    type: str | None = Field(
+        None,
+        description="File type to search (rg --type). Common types: js, py, rust, go, java, etc. "
+        "More efficient than include for standard file types.",
+    )
+    output_mode: Literal["content", "files_with_matches", "count"] = Field(
+        "files_with_matches",
+        description='Output mode: "content" shows matching lines (supports -A/-B/-C context, -n line numbers, '
+        'head_limit), "files_with_matches" shows file paths (supports head_limit), "count" shows match counts '
+        '(supports head_limit). Defaults to "files_with_matches".',
+    )
+    case_insensitive: bool = Field(False, alias="-i", description="Case insensitive search (rg -i)")
+    line_numbers: bool = Field(
+        True, alias="-n", description='Show line numbers in output (rg -n). Requires output_mode: "content", ignored otherwise.'
+    )
+    after: int | None = Field(
+        None, alias="-A", ge=0, le=10000,
+        description='Number of lines to show after each match (rg -A). Requires output_mode: "content", ignored otherwise.',
+    )
+    before: int | None = Field(
+        None, alias="-B", ge=0, le=10000,
+        description='Number of lines to show before each match (rg -B). Requires output_mode: "content", ignored otherwise.',
+    )
+    context: int | None = Field(
+        None, alias="-C", ge=0, le=10000,
+        description='Number of lines to show before and after each match (rg -C). Requires output_mode: "content", ignored otherwise.',
+    )
+    multiline: bool = Field(
+        False, description="Enable multiline mode where . matches newlines and patterns can span lines (rg -U --multiline-dotall). Default: false."
+    )
+    head_limit: int = Field(
+        DEFAULT_HEAD_LIMIT, ge=0,
+        description='Limit output to first N lines/entries, equivalent to "| head -N". Works across all output modes: '
+        "content (limits output lines), files_with_matches (limits file paths), count (limits count entries). "
+        f"Defaults to {DEFAULT_HEAD_LIMIT}; 0 means no limit.",
+    )
+    offset: int = Field(
+        0, ge=0,
+        description='Skip first N lines/entries before applying head_limit, equivalent to "| tail -n +N | head -N". '
+        "Works across all output modes. Defaults to 0.",
+    )
+
+
+# ---------------------------------------------------------------- ripgrep plumbing (shared with Glob)
+
+
+def ripgrep_binary() -> str:
+    """The rg from the `ripgrep` wheel next to this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).parent / "rg"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("rg")
+    if found:
+        return found
+    raise ToolError("ripgrep (rg) was not found: install the ripgrep Python package (pip install ripgrep==14.1.0) or put rg on PATH.")
+
+
+def check_argument(name: str, value: str | None) -> None:
+    """Refuse text that cannot be an argv entry (a NUL byte, lone surrogates) with a clear message."""
+    if value is None:
+        return
+    if "\x00" in value:
+        raise ToolError(f"{name} contains a NUL byte.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ToolError(f"{name} is not valid Unicode text.") from None
+
+
+@dataclass
+class RipgrepRun:
+    process: subprocess.Popen
+    deadline: float
+    output_limit: int
+
+    @classmethod
+    def start(cls, args: list[str], cwd: Path, time_limit: float, output_limit: int = MAX_OUTPUT_BYTES) -> "RipgrepRun":
+        process = subprocess.Popen(
+            [ripgrep_binary(), *args], cwd=cwd, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        return cls(process, time.monotonic() + time_limit, output_limit)
+
+    def finish(self) -> "RipgrepResult":
+        """Collect the output until ripgrep exits, the deadline passes or the output limit is reached."""
+        process = self.process
+        out, err = bytearray(), bytearray()
+        timed_out = cut = False
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ, out)
+            selector.register(process.stderr, selectors.EVENT_READ, err)
+            while selector.get_map() and not cut:
+                remaining = self.deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                for key, _ in selector.select(remaining):
+                    data = os.read(key.fd, 1024 * 1024)
+                    if not data:
+                        selector.unregister(key.fileobj)
+                        continue
+                    key.data.extend(data)
+                    if len(out) > self.output_limit:
+                        cut = True
+                        break
+        if timed_out or cut:
+            process.kill()
+        returncode = process.wait()
+        process.stdout.close()
+        process.stderr.close()
+        return RipgrepResult(bytes(out), err.decode("utf-8", errors="replace"), returncode, timed_out, cut)
+
+
+@dataclass
+class RipgrepResult:
+    out: bytes
+    err: str
+    returncode: int
+    timed_out: bool
+    cut: bool
+
+    @property
+    def complete(self) -> bool:
+        return not (self.timed_out or self.cut)
+
+    def error_message(self) -> str:
+        lines = [line.removeprefix("rg: ") for line in self.err.strip().splitlines()]
+        return "\n".join(lines[:12]) or f"ripgrep exited with status {self.returncode}"
+
+    def entries(self, separator: bytes) -> list[bytes]:
+        """Output split into entries; after an early stop the last, possibly unfinished, entry is dropped."""
+        parts = self.out.split(separator)
+        parts.pop()  # the empty tail after the final separator, or an unfinished entry
+        return parts
+
+    def stopped_note(self, time_limit: float) -> str | None:
+        if self.timed_out:
+            return f"ripgrep stopped after {time_limit:g} s, so these results are partial; narrow the path, glob or pattern"
+        if self.cut:
+            return f"ripgrep output passed {MAX_OUTPUT_BYTES // (1024 * 1024)} MB and was cut, so these results are partial; narrow the search"
+        return None
+
+
+def glob_filter(glob: str, type_name: str | None) -> tuple[list[str], bool]:
+    """ripgrep arguments that keep files matching `glob`, and whether results must still be checked
+    against the ignore rules.
+
+    `rg --glob` whitelists matching files even when .gitignore ignores them. A glob without '/' is
+    therefore given as a file type (`--type-add`), which ripgrep applies on top of its ignore rules;
+    other globs use --glob and the caller drops the ignored files it lets through.
+    """
+    if glob.startswith("!"):
+        return ["--glob", glob], False  # an exclusion never brings ignored files back
+    bare = glob
+    while bare.startswith(("**/", "./")):
+        bare = bare[3:] if bare.startswith("**/") else bare[2:]
+    if bare and "/" not in bare and ":" not in bare and type_name is None:
+        return ["--type-add", f"askredisglob:{bare}", "--type", "askredisglob"], False
+    return ["--glob", glob], True
+
+
+def _path_args(ctx: ToolContext, path: str | None) -> tuple[Path, list[str], str]:
+    """Where to run ripgrep, what to pass it, and the workspace-relative prefix of what it prints."""
+    real = resolve(ctx, path)
+    if not real.exists():
+        raise ToolError(f"Path does not exist: {path}")
+    shown = relative(ctx, real)
+    if real.is_dir():
+        return real, [], "" if shown == "." else shown + "/"
+    if not real.is_file():
+        raise ToolError(f"{shown} is not a regular file or directory (a device, FIFO or socket); it cannot be searched.")
+    parent = relative(ctx, real.parent)
+    return real.parent, ["--", real.name], "" if parent == "." else parent + "/"
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _page(items: list, offset: int, head_limit: int) -> list:
+    return items[offset:offset + head_limit] if head_limit else items[offset:]
+
+
+def _footer(offset: int, shown: int, total: int, unit: str) -> str | None:
+    if shown and offset + shown < total:
+        return f"[Showing {unit} {offset + 1}-{offset + shown} of {total}. Use offset={offset + shown} to see more.]"
+    if not shown and offset and total:
+        return f"[offset={offset} is past the end: there are {total} {unit}.]"
+    return None
+
+
+# ---------------------------------------------------------------- the tool
+
+
+class Grep(Tool):
+    name = "Grep"
+    description = DESCRIPTION
+    Input = GrepInput
+
+    def unavailable_reason(self, ctx: ToolContext) -> str | None:
+        try:
+            ripgrep_binary()
+        except ToolError as error:
+            return str(error)
+        return None
+
+    def run(self, input: GrepInput, ctx: ToolContext) -> str:
+        for name in ("pattern", "path", "glob", "type"):
+            check_argument(name, getattr(input, name))
+        cwd, targets, prefix = _path_args(ctx, input.path)
+        filters = list(COMMON_FLAGS)
+        if input.case_insensitive:
+            filters.append("-i")
+        if input.multiline:
+            filters += ["-U", "--multiline-dotall"]
+        if input.type:
+            filters += ["--type", input.type]
+        recheck_ignored = False
+        if input.glob:
+            glob_args, recheck_ignored = glob_filter(input.glob, input.type)
+            filters += glob_args
+        mode = input.output_mode
+        if mode == "files_with_matches":
+            mode_args = ["--files-with-matches", "--null"]
+        elif mode == "count":
+            mode_args = ["--count", "--with-filename", "--null"]
+        else:
+            mode_args = ["--with-filename", "--null", f"--max-columns={MAX_COLUMNS}", "--max-columns-preview"]
+            if input.line_numbers:
+                mode_args.append("--line-number")
+            for flag, value in (("-C", input.context), ("-A", input.after), ("-B", input.before)):
+                if value is not None:
+                    mode_args += [flag, str(value)]
+        query = ["--regexp", input.pattern, *targets]
+
+        search = RipgrepRun.start([*filters, *mode_args, *query], cwd, TIME_LIMIT_SECONDS)
+        allowed = None
+        if recheck_ignored:
+            # Files the glob let through although ignore rules exclude them are dropped: list what the
+            # ignore rules allow (same type filter, no glob) alongside the search.
+            type_args = ["--type", input.type] if input.type else []
+            listing = RipgrepRun.start([*COMMON_FLAGS, *type_args, "--files", "--null", *targets], cwd, TIME_LIMIT_SECONDS)
+        result = search.finish()
+        if recheck_ignored:
+            allowed = set(listing.finish().entries(b"\0"))
+        if result.returncode == 2 and not result.out and result.complete:
+            raise ToolError(f"ripgrep: {result.error_message()}")
+
+        notes = []
+        stopped = result.stopped_note(TIME_LIMIT_SECONDS)
+        if stopped:
+            notes.append(stopped)
+        if result.returncode == 2 and result.out:
+            notes.append(f"some files could not be searched: {result.error_message().splitlines()[0]}")
+
+        root = ctx.workspace.resolve()
+        if mode == "content":
+            body, total = _content(result, prefix, allowed, input, root)
+            unit = "lines"
+        else:
+            body, total = _listing(result, prefix, allowed, input, root, mode)
+            unit = "files" if mode == "files_with_matches" else "entries"
+
+        if total == 0:
+            probe = ["--no-ignore", *filters, "--files-with-matches", "--null", *query]
+            return _nothing_found(probe, cwd, prefix, notes)
+        footer = _footer(input.offset, len(body) - (1 if mode != "content" else 0), total, unit)
+        text = "\n".join(body)
+        for extra in ([footer] if footer else []) + [f"({note})" for note in notes]:
+            text += "\n\n" + extra
+        return text
+
+
+def _nothing_found(probe: list[str], cwd: Path, prefix: str, notes: list[str]) -> str:
+    text = f"No matches found (hidden files were searched; VCS directories and files ignored by {IGNORE_RULES} were skipped)"
+    # How many ignored files would have matched: a short second search without the ignore rules.
+    found = RipgrepRun.start(probe, cwd, min(5.0, TIME_LIMIT_SECONDS)).finish()
+    ignored = sorted(found.entries(b"\0"))
+    if ignored:
+        more = "" if found.complete else "+"
+        text += (f"\n\n({len(ignored)}{more} ignored file(s) would match, e.g. {prefix}{_decode(ignored[0])}; "
+                 "give a file as path to search it anyway)")
+    for note in notes:
+        text += f"\n\n({note})"
+    return text
+
+
+def _listing(result: RipgrepResult, prefix: str, allowed: set[bytes] | None, input: GrepInput, root: Path,
+             mode: str) -> tuple[list[str], int]:
+    if mode == "files_with_matches":
+        paths = result.entries(b"\0")
+        if allowed is not None:
+            paths = [p for p in paths if p in allowed]
+        paths.sort()
+        page = [prefix + _decode(p) for p in _page(paths, input.offset, input.head_limit)]
+        page = [p for p in page if is_inside_real(root, p)]
+        header = f"Found {len(paths)} file{'s' if len(paths) != 1 else ''}"
+        return [header, *page], len(paths)
+    rows = []
+    occurrences = 0
+    for line in result.entries(b"\n"):
+        path, _, count = line.partition(b"\0")
+        if allowed is not None and path not in allowed:
+            continue
+        rows.append((path, count))
+        occurrences += int(count or 0)
+    rows.sort()
+    page = [(prefix + _decode(p), c.decode()) for p, c in _page(rows, input.offset, input.head_limit)]
+    lines = [f"{p}:{c}" for p, c in page if is_inside_real(root, p)]
+    summary = f"Found {occurrences} matching line{'s' if occurrences != 1 else ''} in {len(rows)} file{'s' if len(rows) != 1 else ''}"
+    return [summary, *lines], len(rows)
+
+
+def _content(result: RipgrepResult, prefix: str, allowed: set[bytes] | None, input: GrepInput,
+             root: Path) -> tuple[list[str], int]:
+    # ripgrep prints each file's lines together (in parallel, files come in any order); group them by file
+    # so the result can be sorted by path. `--` separates non-adjacent groups; one between two files is dropped.
+    blocks: dict[bytes, list[bytes]] = {}
+    current: list[bytes] | None = None
+    current_path = None
+    pending_separator = False
+    for line in result.entries(b"\n"):
+        path, nul, rest = line.partition(b"\0")
+        if not nul:
+            pending_separator = line == b"--"
+            continue
+        if path != current_path:
+            current_path = path
+            current = blocks.setdefault(path, [])
+        elif pending_separator:
+            current.append(b"--")
+        pending_separator = False
+        current.append(rest)
+    lines: list[tuple[bytes, bytes]] = []
+    for path in sorted(blocks):
+        if allowed is not None and path not in allowed:
+            continue
+        lines.extend((path, rest) for rest in blocks[path])
+    page = _page(lines, input.offset, input.head_limit)
+    checked: dict[bytes, bool] = {}
+    out = []
+    for path, rest in page:
+        shown = prefix + _decode(path)
+        if path not in checked:
+            checked[path] = is_inside_real(root, shown)
+        if not checked[path]:
+            continue
+        if rest == b"--":
+            out.append("--")
+            continue
+        text = _decode(rest)
+        if input.line_numbers:
+            # rest is "N:text" for a match, "N-text" for a context line; rg's own output shape is kept.
+            digits = len(text) - len(text.lstrip("0123456789"))
+            out.append(f"{shown}{text[digits:digits + 1] or ':'}{text}")
+        else:
+            out.append(f"{shown}:{text}")
+    return out, len(lines)
+
+
+TOOLS = [Grep()]
