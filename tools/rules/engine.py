@@ -1,0 +1,855 @@
+"""The static review engine: finds the files, parses each once, runs the rules.
+
+Each client language has an Adapter (python, javascript, go, java) that turns its syntax tree
+into a list of `Call`s (receiver, method, arguments) and answers a few questions its syntax
+decides (is this string built at run time, is this loop a batch loop, is this a client
+constructor). The checks below are written once over `Call`s and serve all four languages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ast_grep_py import SgNode, SgRoot
+
+from ask_redis.tools.rules import (
+    ANTI_PATTERNS,
+    CLUSTER,
+    PERFORMANCE_RULES,
+    Finding,
+    Rule,
+    Severity,
+    lua,
+    make_finding,
+)
+
+CLIENT_LANGS = ("python", "javascript", "typescript", "go", "java")
+
+KEYS_IN_CODE = Rule(
+    "keys-command", Severity.HIGH, CLIENT_LANGS,
+    "KEYS used in application code",
+    "KEYS walks the whole keyspace in one blocking call: on a large instance every other client waits.",
+    "Iterate with SCAN (scan_iter / scanStream / Scan / ScanParams) and a MATCH pattern, or keep an index set of the keys you need.",
+    checklist=7,
+)
+SET_NO_TTL = Rule(
+    "cache-set-no-ttl", Severity.MEDIUM, CLIENT_LANGS,
+    "Cache write with no TTL",
+    "SET with no expiry: the key lives until something deletes it, so cache data piles up as orphans.",
+    "Set the TTL in the same command (SET key value EX seconds / ex= / PX / SetArgs.ex) or use SETEX.",
+    checklist=3,
+)
+CLIENT_PER_REQUEST = Rule(
+    "client-per-request", Severity.HIGH, CLIENT_LANGS,
+    "Redis client built per call instead of shared from a pool",
+    "A client (and its connection) built inside a handler or per-call function pays a TCP (and TLS, AUTH) handshake every call and can exhaust maxclients under load.",
+    "Build one client (it holds a connection pool) at start-up and share it; in Java take connections from a JedisPool / a shared Lettuce connection.",
+    checklist=5,
+)
+LOOP_NO_PIPELINE = Rule(
+    "loop-no-pipeline", Severity.MEDIUM, CLIENT_LANGS,
+    "Redis commands issued one by one in a loop",
+    "Each iteration waits a full network round trip; N keys cost N round trips.",
+    "Batch the loop through a pipeline (50-100 commands a batch), or use a multi-key command (MGET, HMGET, a variadic DEL/UNLINK).",
+    checklist=6,
+)
+DEL_COLLECTION = Rule(
+    "del-on-collection", Severity.LOW, CLIENT_LANGS,
+    "DEL on a collection or on many keys",
+    "DEL frees memory synchronously: deleting a large hash/set/list/zset/stream, or many keys at once, blocks the server while it frees.",
+    "Use UNLINK, which frees the memory in a background thread.",
+    section=PERFORMANCE_RULES,
+)
+UNBOUNDED_READ = Rule(
+    "unbounded-read", Severity.MEDIUM, CLIENT_LANGS,
+    "Whole-collection read (HGETALL / SMEMBERS / HKEYS / HVALS / LRANGE 0 -1 / ZRANGE 0 -1)",
+    "Reads the whole collection in one reply: cost grows with the key, blocks the server and the client on a big key.",
+    "Read what you need (HMGET, SISMEMBER, LRANGE with a window) or iterate with HSCAN/SSCAN/ZSCAN and a COUNT.",
+    checklist=2,
+)
+NO_SOCKET_TIMEOUT = Rule(
+    "no-socket-timeout", Severity.MEDIUM, ("python", "javascript", "typescript"),
+    "Client built without a socket/command timeout",
+    "With no timeout a stalled server or network hangs every caller forever (redis-py has no socket timeout by default; ioredis and node-redis have no command timeout).",
+    "Set socket_timeout and socket_connect_timeout (redis-py), commandTimeout (ioredis) or socket.socketTimeout (node-redis).",
+    checklist=5,
+)
+EVAL_BUILT_SCRIPT = Rule(
+    "eval-built-script", Severity.HIGH, CLIENT_LANGS,
+    "EVAL of a script built at run time",
+    "A script built by formatting or concatenation is a new script per value: the script cache grows without bound, EVALSHA can never hit, and values can inject Lua.",
+    "Keep the script a constant, pass values in ARGV and keys in KEYS, and load it once (register_script / defineCommand / NewScript / SCRIPT LOAD + EVALSHA).",
+    section=ANTI_PATTERNS,
+)
+MULTI_EXEC_LOGIC = Rule(
+    "multi-exec-logic", Severity.MEDIUM, CLIENT_LANGS,
+    "WATCH/MULTI/EXEC transaction carrying logic",
+    "Read-decide-write under WATCH retries on every conflict and moves logic to the client: under contention it livelocks.",
+    "Move the read-decide-write into a short Lua script (or a Function): it runs atomically with no retries.",
+    section=ANTI_PATTERNS,
+)
+CLUSTER_CROSSSLOT = Rule(
+    "cluster-multikey-no-hashtag", Severity.MEDIUM, CLIENT_LANGS,
+    "Multi-key command without a hash tag on a Cluster deployment",
+    "On Redis Cluster a multi-key command whose keys are in different slots fails with CROSSSLOT.",
+    "Put the keys that are used together in one slot with a hash tag ({user:42}:cart, {user:42}:profile), or split the call per key.",
+    section=CLUSTER,
+)
+SELECT_DB = Rule(
+    "select-nonzero-db", Severity.LOW, CLIENT_LANGS,
+    "Numbered database other than 0 (SELECT / db=N)",
+    "Numbered databases are not supported by Redis Cluster and share one server's memory, eviction and CPU: they isolate nothing.",
+    "Use db 0 and separate data by key prefix, or run a separate instance for data that must be isolated.",
+    checklist=1,
+)
+FLUSH_IN_CODE = Rule(
+    "flush-outside-tests", Severity.HIGH, CLIENT_LANGS,
+    "FLUSHALL / FLUSHDB in application code",
+    "One call erases every key of the database (or of all databases); in application code it is an outage waiting for a wrong environment variable.",
+    "Delete the keys you own by prefix with SCAN + UNLINK, keep flushes to tests, and rename/disable FLUSHALL/FLUSHDB on production servers (ACL -flushall -flushdb).",
+    section=ANTI_PATTERNS,
+)
+XADD_NO_MAXLEN = Rule(
+    "xadd-no-maxlen", Severity.MEDIUM, CLIENT_LANGS,
+    "XADD without MAXLEN/MINID",
+    "A stream appended to without trimming grows until memory runs out.",
+    "Trim as you add: XADD key MAXLEN ~ N * ... (maxlen=N, approximate=True / MaxLen+Approx / XAddParams.maxLen), or MINID for time windows.",
+    checklist=2,
+)
+KEY_NO_NAMESPACE = Rule(
+    "key-no-namespace", Severity.INFO, CLIENT_LANGS,
+    "Key name without a namespace",
+    "The key has no service:entity: prefix: it cannot be told apart, scanned or expired by namespace.",
+    "Name keys {service}:{entity}:{id}[:{field}], e.g. user:profile:12345.",
+    checklist=1,
+)
+INLINE_LUA = (lua.LUA_KEYS, lua.LUA_DYNAMIC_KEY, lua.LUA_TOO_LONG, lua.LUA_UNBOUNDED_LOOP)
+
+RULES = [
+    KEYS_IN_CODE, SET_NO_TTL, CLIENT_PER_REQUEST, LOOP_NO_PIPELINE, DEL_COLLECTION, UNBOUNDED_READ,
+    NO_SOCKET_TIMEOUT, EVAL_BUILT_SCRIPT, MULTI_EXEC_LOGIC, CLUSTER_CROSSSLOT, SELECT_DB, FLUSH_IN_CODE,
+    XADD_NO_MAXLEN, KEY_NO_NAMESPACE,
+]
+
+# Rules that still apply in tests and fixtures (a script is a script wherever it lives).
+APPLY_IN_TESTS = {r.id for r in INLINE_LUA}
+
+# --- vocabulary -------------------------------------------------------------------------------
+
+COMMANDS = set("""
+get set setex psetex setnx getset getdel getex mget mset msetnx incr incrby incrbyfloat decr decrby append
+strlen getrange setrange del unlink exists expire pexpire expireat pexpireat ttl pttl persist type rename
+renamenx copy hget hset hsetnx hmset hmget hgetall hdel hexists hincrby hincrbyfloat hkeys hvals hlen hscan
+lpush rpush lpop rpop llen lrange lindex lset lrem ltrim linsert lmove rpoplpush sadd srem smembers sismember
+smismember scard spop srandmember sinter sunion sdiff sinterstore sunionstore sdiffstore smove zadd zrem zscore
+zincrby zrange zrevrange zrangebyscore zrevrangebyscore zrank zrevrank zcard zcount zremrangebyscore
+zremrangebyrank zunionstore zinterstore xadd xrange xrevrange xlen xdel xtrim xack pfadd pfcount pfmerge setbit
+getbit bitcount bitop geoadd publish eval evalsha keys flushall flushdb select watch multi exec
+""".split())
+# Python and Go spellings of the same commands.
+ALIASES = {"delete": "del", "hgetall": "hgetall", "hmget": "hmget", "setexpire": "expire"}
+# Names distinctive enough that any receiver counts (no-one else has an `hgetall`).
+DISTINCTIVE = COMMANDS - {
+    "get", "set", "del", "exists", "type", "append", "rename", "copy", "keys", "select", "watch", "multi",
+    "exec", "publish", "eval", "incr", "decr", "expire", "ttl", "persist", "mget", "mset",
+}
+# Commands a worker loop legitimately repeats (blocking pops, consumers, cursors).
+LOOP_EXEMPT = {"blpop", "brpop", "brpoplpush", "blmove", "bzpopmin", "bzpopmax", "xread", "xreadgroup",
+               "scan", "sscan", "hscan", "zscan", "watch", "multi", "exec", "select"}
+EXPIRE_COMMANDS = {"expire", "pexpire", "expireat", "pexpireat", "setex", "psetex", "getex"}
+COLLECTION_WRITES = {"hset", "hmset", "hsetnx", "sadd", "lpush", "rpush", "zadd", "xadd", "pfadd", "geoadd"}
+MULTI_KEY = {"mget", "mset", "msetnx", "del", "unlink", "exists", "sunion", "sinter", "sdiff", "sunionstore",
+             "sinterstore", "sdiffstore", "zunionstore", "zinterstore", "smove", "rename", "renamenx",
+             "rpoplpush", "lmove", "pfmerge", "pfcount", "copy"}
+UNBOUNDED = {"hgetall", "smembers", "hkeys", "hvals"}
+RANGE_READS = {"lrange", "zrange", "zrevrange"}
+GENERIC_SEND = {"execute_command", "send_command", "sendcommand", "call", "do"}
+
+REDISH = re.compile(
+    r"(?i)redis|rdb|^r$|^rc$|^rds$|jedis|lettuce|^cache$|client$|^conn(ection)?$|commands$|^sync$|^async$|"
+    r"^reactive$|^cmds?$|^pool$"
+)
+PIPEISH = re.compile(r"(?i)pipe|^p$|^tx$|^txn$|^trans|^multi$|batch|^pl$")
+IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+
+TEST_PATH = re.compile(
+    r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures?|testing|e2e)(/|$)"
+    r"|(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?|[^/]*(Test|Tests|IT)\.java)$"
+)
+TEST_FUNCTION = re.compile(
+    r"(?i)fixture|^setup|^set_up|^teardown|^tear_down|before(each|all)?$|after(each|all)?$|^test|^benchmark"
+)
+IGNORE = re.compile(r"ask-redis:\s*ignore(?:\[([\w\-, ]+)\])?")
+URL_DB = re.compile(r"^rediss?://[^/\s]*/(\d+)")
+
+
+@dataclass
+class Call:
+    node: SgNode
+    receiver: str  # last identifier of the object called on ("" for a bare function)
+    receiver_text: str
+    method: str
+    command: str  # lower-case Redis command ("" when the method is not one)
+    args: list[SgNode]
+    kwargs: dict[str, SgNode] = field(default_factory=dict)
+    splat: bool = False  # *args, **kwargs, ...spread or keys... present
+
+    @property
+    def line(self) -> int:
+        return self.node.range().start.line + 1
+
+
+class Adapter:
+    """How one language's syntax answers the engine's questions. Subclasses fill these in."""
+
+    name = ""
+    lang = ""  # the ast-grep language
+    extensions: tuple[str, ...] = ()
+    call_kinds: tuple[str, ...] = ()
+    new_kinds: tuple[str, ...] = ()
+    loop_kinds: tuple[str, ...] = ()
+    function_kinds: tuple[str, ...] = ()
+    if_kinds: tuple[str, ...] = ()
+    string_kinds: tuple[str, ...] = ()
+
+    def call(self, node: SgNode) -> Call | None:
+        raise NotImplementedError
+
+    def new(self, node: SgNode) -> Call | None:
+        return None
+
+    def is_client_ctor(self, call: Call) -> bool:
+        """A call or `new` that builds a Redis client or connection pool."""
+        return False
+
+    def function_name(self, fn: SgNode) -> str:
+        name = fn.field("name")
+        return name.text() if name else ""
+
+    def function_markers(self, fn: SgNode) -> str:
+        """Decorators, annotations, or the callee a callback is passed to."""
+        return ""
+
+    def loop_body(self, loop: SgNode) -> SgNode | None:
+        return loop.field("body")
+
+    def is_batch_loop(self, loop: SgNode) -> bool:
+        return True
+
+    def loop_call_counts(self, call: Call) -> bool:
+        """Whether this call in a loop costs a round trip per iteration."""
+        return True
+
+    def literal(self, node: SgNode) -> str | None:
+        """The value of a plain string literal (no interpolation), else None."""
+        raise NotImplementedError
+
+    def is_built_string(self, node: SgNode) -> bool:
+        raise NotImplementedError
+
+    def string_contents(self, node: SgNode) -> str | None:
+        """The text inside a string node (interpolations left as written), for inline Lua."""
+        return self.literal(node)
+
+    def int_value(self, node: SgNode) -> int | None:
+        try:
+            return int(node.text().rstrip("lL"), 0)
+        except ValueError:
+            return None
+
+    def assigned_name(self, node: SgNode) -> str | None:
+        raise NotImplementedError
+
+    def has_hash_tag(self, node: SgNode) -> bool:
+        return "{" in node.text() and "}" in node.text()
+
+    def ttl_given(self, call: Call) -> bool:
+        return len(call.args) > 2 or call.splat
+
+    def xadd_trimmed(self, call: Call) -> bool:
+        text = " ".join(a.text() for a in call.args).lower()
+        if "maxlen" in text or "minid" in text or call.splat:
+            return True
+        return any(a.kind() == "identifier" and re.search(r"(?i)args|opts|options|params", a.text()) for a in call.args)
+
+    def timeout_set(self, call: Call) -> bool | None:
+        """None: this language's clients have safe defaults, the rule does not apply."""
+        return None
+
+    def db_number(self, call: Call) -> tuple[int, SgNode] | None:
+        """A non-zero database number given to a client constructor."""
+        return None
+
+    def uses_cluster(self, text: str) -> bool:
+        return False
+
+    def assignments(self, root: SgNode) -> dict[str, list[SgNode]]:
+        """name -> the values assigned to it in this file (to see through script constants)."""
+        return {}
+
+    def extra(self, ctx: "FileContext") -> None:
+        """Language-only rules."""
+
+
+@dataclass
+class FileContext:
+    adapter: Adapter
+    path: str
+    text: str
+    root: SgNode
+    is_test: bool
+    lines: list[str]
+    calls: list[Call] = field(default_factory=list)
+    news: list[Call] = field(default_factory=list)
+    client_vars: set[str] = field(default_factory=set)
+    pipeline_vars: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    cluster_candidates: list[Finding] = field(default_factory=list)
+    facts: Counter = field(default_factory=Counter)
+    assignments: dict[str, list[SgNode]] = field(default_factory=dict)
+
+    # -- questions the checks ask -------------------------------------------------------------
+    def is_pipeline(self, call: Call) -> bool:
+        return (
+            call.receiver in self.pipeline_vars
+            or bool(PIPEISH.search(call.receiver))
+            or bool(re.search(r"(?i)\.(pipeline|pipelined|multi|txpipeline)\(", call.receiver_text))
+        )
+
+    def is_redis_receiver(self, call: Call) -> bool:
+        if not call.receiver:
+            return False
+        return call.receiver in self.client_vars or bool(REDISH.search(call.receiver)) or self.is_pipeline(call)
+
+    def is_redis(self, call: Call) -> bool:
+        if not call.command:
+            return False
+        if call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os", "self", "this", "Array", "JSON", "Promise"):
+            return False
+        return self.is_redis_receiver(call) or (call.command in DISTINCTIVE and bool(call.receiver))
+
+    def enclosing_functions(self, node: SgNode) -> list[SgNode]:
+        return [a for a in node.ancestors() if a.kind() in self.adapter.function_kinds]
+
+    def in_test_code(self, node: SgNode) -> bool:
+        if self.is_test:
+            return True
+        for fn in self.enclosing_functions(node):
+            if TEST_FUNCTION.search(self.adapter.function_name(fn)) or re.search(
+                r"(?i)fixture|\bbefore(each|all)?\b|\bafter(each|all)?\b", self.adapter.function_markers(fn)
+            ):
+                return True
+        return False
+
+    def enclosing_loop(self, node: SgNode) -> SgNode | None:
+        start = node.range().start.index
+        for ancestor in node.ancestors():
+            kind = ancestor.kind()
+            if kind in self.adapter.loop_kinds and self.adapter.is_batch_loop(ancestor):
+                body = self.adapter.loop_body(ancestor)
+                if body is not None and body.range().start.index <= start < body.range().end.index:
+                    return ancestor
+            if kind in self.adapter.function_kinds:
+                return None
+        return None
+
+    def report(self, rule: Rule, node: SgNode, message: str | None = None, into: list | None = None) -> None:
+        line = node.range().start.line + 1
+        if self.ignored(rule, line):
+            return
+        if self.in_test_code(node) and rule.id not in APPLY_IN_TESTS:
+            return
+        evidence = self.lines[line - 1].strip()[:200] if line - 1 < len(self.lines) else ""
+        (self.findings if into is None else into).append(
+            make_finding(rule, message=message, path=self.path, line=line, column=node.range().start.column + 1,
+                         evidence=evidence)
+        )
+
+    def ignored(self, rule: Rule, line: int) -> bool:
+        for index in (line - 1, line - 2):
+            if 0 <= index < len(self.lines):
+                match = IGNORE.search(self.lines[index])
+                if match and (not match.group(1) or rule.id in [s.strip() for s in match.group(1).split(",")]):
+                    return True
+        return False
+
+
+def last_identifier(text: str) -> str:
+    names = IDENT.findall(text)
+    return names[-1] if names else ""
+
+
+def normalise(call: Call) -> Call:
+    """Fill in `command`: the method's Redis command, or the name sent by execute_command/Do/sendCommand."""
+    method = call.method.lower()
+    if method in GENERIC_SEND and call.args:
+        first = call.args[0]
+        if first.kind() in ("array", "list", "array_creation_expression"):
+            items = first.named_children()
+            first = items[0] if items else first
+        name = last_identifier(first.text().strip("\"'`"))
+        call.command = name.lower()
+        call.args = call.args[1:]
+        return call
+    method = ALIASES.get(method, method)
+    call.command = method if method in COMMANDS or method in LOOP_EXEMPT else ""
+    return call
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+def check_keys(ctx: FileContext) -> None:
+    for call in ctx.calls:
+        if call.command != "keys" or not ctx.is_redis(call):
+            continue
+        if call.args or ctx.is_redis_receiver(call):
+            # `.keys()` with no argument is a dict/Map unless the receiver is a known client.
+            if not call.args and call.receiver not in ctx.client_vars and not REDISH.search(call.receiver):
+                continue
+            ctx.report(KEYS_IN_CODE, call.node)
+
+
+def _same_function(a: SgNode, b: SgNode, ctx: FileContext) -> bool:
+    fa, fb = ctx.enclosing_functions(a), ctx.enclosing_functions(b)
+    return (fa[0].range().start.index if fa else -1) == (fb[0].range().start.index if fb else -1)
+
+
+def check_set_ttl(ctx: FileContext) -> None:
+    expires = [c for c in ctx.calls if c.command in EXPIRE_COMMANDS and ctx.is_redis(c)]
+    for call in ctx.calls:
+        if call.command not in ("set", "setnx") or not ctx.is_redis(call) or len(call.args) < 2:
+            continue
+        if ctx.adapter.ttl_given(call):
+            continue
+        key = call.args[0].text()
+        if any(e.args and e.args[0].text() == key and _same_function(e.node, call.node, ctx) for e in expires):
+            continue
+        ctx.report(SET_NO_TTL, call.node)
+
+
+def check_client_per_request(ctx: FileContext) -> None:
+    for ctor in ctx.news:
+        if not ctx.adapter.is_client_ctor(ctor):
+            continue
+        functions = ctx.enclosing_functions(ctor.node)
+        if not functions:
+            continue  # module level: built once
+        fn = functions[0]
+        name = ctx.adapter.function_name(fn)
+        markers = ctx.adapter.function_markers(fn)
+        if re.search(r"(?i)^(__init__|__new__|constructor|main|init|setup|set_up|startup|lifespan|configure|create_app|"
+                     r"new|New|make|build|create|connect|on_startup|_?init_\w*)|Config$|^provide", name):
+            continue
+        if re.search(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@Produces|@PostConstruct|fixture|on_event|"
+                     r"beforeAll|before\b", markers):
+            continue
+        if fn.kind() in ("constructor_declaration", "static_initializer"):
+            continue
+        if _guarded_singleton(ctor.node, fn, ctx):
+            continue
+        ctx.report(CLIENT_PER_REQUEST, ctor.node)
+
+
+def _guarded_singleton(node: SgNode, fn: SgNode, ctx: FileContext) -> bool:
+    """`if client is None: client = Redis()` and the like: built once, then reused."""
+    stop = fn.range().start.index
+    for ancestor in node.ancestors():
+        if ancestor.range().start.index < stop:
+            break
+        if ancestor.kind() in ctx.adapter.if_kinds:
+            condition = ancestor.field("condition")
+            text = (condition.text() if condition else ancestor.text().split("\n", 1)[0])
+            if re.search(r"\bNone\b|\bnull\b|\bnil\b|!\s*[\w.]+|\bnot\b|undefined", text):
+                return True
+    return False
+
+
+def check_loop_pipeline(ctx: FileContext) -> None:
+    reported: set[int] = set()
+    for call in ctx.calls:
+        if not call.command or call.command in LOOP_EXEMPT or not ctx.is_redis(call) or ctx.is_pipeline(call):
+            continue
+        loop = ctx.enclosing_loop(call.node)
+        if loop is None or not ctx.adapter.loop_call_counts(call):
+            continue
+        key = loop.range().start.index
+        if key in reported:
+            continue
+        reported.add(key)
+        ctx.report(LOOP_NO_PIPELINE, call.node,
+                   f"{call.command.upper()} issued once per loop iteration: each one waits a network round trip.")
+
+
+def check_del(ctx: FileContext) -> None:
+    collection_keys = {c.args[0].text() for c in ctx.calls if c.command in COLLECTION_WRITES and c.args and ctx.is_redis(c)}
+    for call in ctx.calls:
+        if call.command != "del" or not ctx.is_redis(call):
+            continue
+        if call.splat:
+            ctx.report(DEL_COLLECTION, call.node, "DEL of a whole batch of keys frees them all synchronously.")
+        elif any(a.text() in collection_keys for a in call.args):
+            ctx.report(DEL_COLLECTION, call.node,
+                       "DEL on a key this file fills as a collection: freeing a big one blocks the server.")
+
+
+def check_unbounded(ctx: FileContext) -> None:
+    for call in ctx.calls:
+        if not ctx.is_redis(call):
+            continue
+        if call.command in UNBOUNDED:
+            ctx.report(UNBOUNDED_READ, call.node, f"{call.command.upper()} reads the whole collection in one reply.")
+        elif call.command in RANGE_READS and len(call.args) >= 3:
+            if call.args[1].text() == "0" and call.args[2].text().replace(" ", "") == "-1":
+                ctx.report(UNBOUNDED_READ, call.node, f"{call.command.upper()} 0 -1 reads the whole collection in one reply.")
+
+
+def check_timeouts(ctx: FileContext) -> None:
+    for ctor in ctx.news:
+        if not ctx.adapter.is_client_ctor(ctor):
+            continue
+        if ctx.adapter.timeout_set(ctor) is False:
+            ctx.report(NO_SOCKET_TIMEOUT, ctor.node)
+
+
+def _resolve(ctx: FileContext, node: SgNode) -> SgNode:
+    """An identifier's value when the file assigns it exactly once (script constants)."""
+    if node.kind() != "identifier":
+        return node
+    values = ctx.assignments.get(node.text(), [])
+    return values[0] if len(values) == 1 else node
+
+
+def check_eval(ctx: FileContext) -> None:
+    for call in ctx.calls:
+        script_calls = ("eval", "register_script", "script_load", "scriptload", "newscript", "definecommand")
+        if call.command != "eval" and call.method.lower() not in script_calls:
+            continue
+        if call.method.lower() == "definecommand":
+            source = next((a for a in call.args if a.kind() == "object"), None)
+            if source is None:
+                continue
+            pair = next((p for p in source.find_all(kind="pair") if (p.field("key") or p).text() == "lua"), None)
+            script = pair.field("value") if pair else None
+        else:
+            script = call.args[0] if call.args else None
+        if script is None:
+            continue
+        if ctx.adapter.is_built_string(_resolve(ctx, script)):
+            ctx.report(EVAL_BUILT_SCRIPT, call.node)
+
+
+def check_multi_exec(ctx: FileContext) -> None:
+    watches = [c for c in ctx.calls if c.command == "watch" and ctx.is_redis(c)]
+    for watch in watches:
+        fns = ctx.enclosing_functions(watch.node)
+        scope = fns[0] if fns else ctx.root
+        # Go: rdb.Watch(ctx, func(tx *redis.Tx) error {...}, keys...) carries its logic in the callback.
+        callback = next((a for a in watch.args if a.kind() in ctx.adapter.function_kinds), None)
+        if callback is not None:
+            region = (callback.range().start.index, callback.range().end.index)
+            scope = callback
+        else:
+            multis = [c for c in ctx.calls if c.command in ("multi", "exec") and c.node.range().start.index > watch.node.range().start.index
+                      and _same_function(c.node, watch.node, ctx)]
+            if not multis:
+                continue
+            region = (watch.node.range().end.index, multis[0].node.range().start.index)
+        for branch in scope.find_all(any=[{"kind": k} for k in ctx.adapter.if_kinds]):
+            start = branch.range().start.index
+            if not region[0] <= start < region[1]:
+                continue
+            condition = branch.field("condition")
+            text = condition.text() if condition else ""
+            if re.fullmatch(r"\(?\s*err\s*[!=]=\s*(nil|redis\.Nil)\s*\)?", text.strip()):
+                continue
+            ctx.report(MULTI_EXEC_LOGIC, watch.node)
+            break
+
+
+def check_cluster(ctx: FileContext) -> None:
+    for call in ctx.calls:
+        if call.command not in MULTI_KEY or not ctx.is_redis(call) or ctx.is_pipeline(call):
+            continue
+        keys = call.args
+        if call.command in ("mset", "msetnx") and len(keys) == 1 and keys[0].kind() in ("dictionary", "object"):
+            keys = keys[0].named_children()
+        elif call.command in ("mset", "msetnx"):
+            keys = keys[::2]
+        if call.command in ("smove", "lmove", "rpoplpush", "rename", "renamenx", "copy"):
+            keys = keys[:2]
+        if len(keys) < 2 and not call.splat:
+            continue
+        if any(ctx.adapter.has_hash_tag(k) for k in keys):
+            continue
+        ctx.report(CLUSTER_CROSSSLOT, call.node, into=ctx.cluster_candidates)
+
+
+def check_select(ctx: FileContext) -> None:
+    for call in ctx.calls:
+        if call.command == "select" and ctx.is_redis(call) and call.args:
+            number = ctx.adapter.int_value(call.args[0])
+            if number:
+                ctx.report(SELECT_DB, call.node, f"SELECT {number}: numbered databases are not supported on Cluster.")
+    for ctor in ctx.news:
+        if ctx.adapter.is_client_ctor(ctor):
+            found = ctx.adapter.db_number(ctor)
+            if found:
+                ctx.report(SELECT_DB, found[1], f"Database {found[0]}: numbered databases are not supported on Cluster.")
+    for node in ctx.root.find_all(any=[{"kind": k} for k in ctx.adapter.string_kinds]):
+        value = ctx.adapter.literal(node)
+        match = URL_DB.match(value or "")
+        if match and int(match.group(1)) != 0:
+            ctx.report(SELECT_DB, node, f"URL selects database {match.group(1)}: numbered databases are not supported on Cluster.")
+
+
+def check_flush(ctx: FileContext) -> None:
+    for call in ctx.calls:
+        if call.command in ("flushall", "flushdb") and ctx.is_redis(call):
+            ctx.report(FLUSH_IN_CODE, call.node, f"{call.command.upper()} in application code erases the whole database.")
+
+
+def check_xadd(ctx: FileContext) -> None:
+    for call in ctx.calls:
+        if call.command == "xadd" and ctx.is_redis(call) and not ctx.adapter.xadd_trimmed(call):
+            ctx.report(XADD_NO_MAXLEN, call.node)
+
+
+KEYED = COMMANDS - {"eval", "evalsha", "keys", "flushall", "flushdb", "select", "multi", "exec", "publish", "watch"}
+
+
+def check_key_names(ctx: FileContext) -> None:
+    for call in ctx.calls:
+        if call.command not in KEYED or not call.args or not ctx.is_redis(call):
+            continue
+        key = ctx.adapter.literal(call.args[0])
+        if key is None:
+            continue
+        ctx.facts["key_literals"] += 1
+        if key and not re.search(r"[:{]", key):
+            ctx.report(KEY_NO_NAMESPACE, call.args[0], f"Key {key!r} has no namespace prefix.")
+        else:
+            ctx.facts["key_literals_namespaced"] += 1
+
+
+def check_inline_lua(ctx: FileContext) -> None:
+    seen: set[int] = set()
+    for node in ctx.root.find_all(any=[{"kind": k} for k in ctx.adapter.string_kinds]):
+        if node.range().start.index in seen:
+            continue
+        top = _concatenation_top(node, ctx)
+        seen.update(n.range().start.index for n in top.find_all(any=[{"kind": k} for k in ctx.adapter.string_kinds]))
+        parts = [ctx.adapter.string_contents(n) for n in ([top] if top is node else
+                 top.find_all(any=[{"kind": k} for k in ctx.adapter.string_kinds]))]
+        script = "".join(p or "" for p in parts)
+        if not lua.looks_like_script(script):
+            continue
+        first_line = top.range().start.line + 1
+        last_line = top.range().end.line + 1
+        ctx.facts["lua_scripts"] += 1
+        for hit in lua.analyze(script):
+            line = min(first_line + hit.line - 1, last_line)
+            _report_line(ctx, hit.rule, line, hit.message)
+
+
+def _concatenation_top(node: SgNode, ctx: FileContext) -> SgNode:
+    """The whole "a" + "b" + ... expression a literal belongs to (Java and Go spell scripts this way)."""
+    top = node
+    parent = node.parent()
+    while parent is not None and parent.kind() in ("binary_expression", "concatenated_string", "parenthesized_expression"):
+        if any(c.kind() not in ctx.adapter.string_kinds and c.is_named() and c.kind() not in ("binary_expression", "parenthesized_expression", "comment")
+               for c in parent.children()):
+            break
+        top, parent = parent, parent.parent()
+    return top
+
+
+def _report_line(ctx: FileContext, rule: Rule, line: int, message: str | None = None) -> None:
+    if ctx.ignored(rule, line):
+        return
+    evidence = ctx.lines[line - 1].strip()[:200] if 0 < line <= len(ctx.lines) else ""
+    ctx.findings.append(make_finding(rule, message=message, path=ctx.path, line=line, evidence=evidence))
+
+
+CHECKS = (check_keys, check_set_ttl, check_client_per_request, check_loop_pipeline, check_del, check_unbounded,
+          check_timeouts, check_eval, check_multi_exec, check_cluster, check_select, check_flush, check_xadd,
+          check_key_names, check_inline_lua)
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileResult:
+    findings: list[Finding]
+    cluster_candidates: list[Finding]
+    facts: Counter
+    uses_cluster: bool
+
+
+def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
+    root = SgRoot(text, adapter.lang).root()
+    ctx = FileContext(adapter=adapter, path=path, text=text, root=root, is_test=bool(TEST_PATH.search(path)),
+                      lines=text.splitlines())
+    ctx.calls = [normalise(c) for c in (adapter.call(n) for n in root.find_all(any=[{"kind": k} for k in adapter.call_kinds])) if c]
+    ctx.news = [c for c in (adapter.new(n) for n in root.find_all(any=[{"kind": k} for k in adapter.new_kinds])) if c] if adapter.new_kinds else []
+    ctx.news += [c for c in ctx.calls if adapter.is_client_ctor(c) and c not in ctx.news]
+    for ctor in ctx.news:
+        if adapter.is_client_ctor(ctor):
+            name = adapter.assigned_name(ctor.node)
+            if name:
+                ctx.client_vars.add(name)
+    for call in ctx.calls:
+        if call.method.lower() in ("pipeline", "pipelined", "multi", "txpipeline", "tx_pipeline", "batch"):
+            name = adapter.assigned_name(call.node)
+            if name:
+                ctx.pipeline_vars.add(name)
+    ctx.assignments = adapter.assignments(root)
+    for check in CHECKS:
+        check(ctx)
+    adapter.extra(ctx)
+    redis_calls = [c for c in ctx.calls if ctx.is_redis(c)]
+    ctx.facts["redis_calls"] += len(redis_calls)
+    ctx.facts["files_with_redis_calls"] += 1 if redis_calls else 0
+    for call in redis_calls:
+        ctx.facts[f"cmd:{call.command}"] += 1
+    ctx.facts["clients_built"] += sum(1 for c in ctx.news if adapter.is_client_ctor(c))
+    ctx.facts["pipelines"] += len(ctx.pipeline_vars) + sum(1 for c in ctx.calls if c.method.lower() in ("pipeline", "pipelined", "txpipelined"))
+    return FileResult(ctx.findings, ctx.cluster_candidates, ctx.facts, adapter.uses_cluster(text))
+
+
+def analyze_lua_file(text: str, path: str) -> FileResult:
+    lines = text.splitlines()
+    findings = []
+    for hit in lua.analyze(text):
+        evidence = lines[hit.line - 1].strip()[:200] if 0 < hit.line <= len(lines) else ""
+        if IGNORE.search(evidence):
+            continue
+        findings.append(make_finding(hit.rule, message=hit.message, path=path, line=hit.line, evidence=evidence))
+    return FileResult(findings, [], Counter(lua_scripts=1), False)
+
+
+def adapters() -> dict[str, Adapter]:
+    from ask_redis.tools.rules import go, java, javascript, python
+
+    by_ext: dict[str, Adapter] = {}
+    for module in (python, javascript, go, java):
+        for adapter in module.ADAPTERS:
+            for ext in adapter.extensions:
+                by_ext[ext] = adapter
+    return by_ext
+
+
+SOURCE_EXTENSIONS = (".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".java", ".lua")
+VENDORED = ("node_modules", "vendor", "third_party", "third-party", ".venv", "venv", "site-packages", "dist", "build",
+            "target", ".git", "bower_components", ".tox", ".mypy_cache", "__pycache__", ".next", "out")
+MENTIONS_REDIS = re.compile(r"(?i)redis|jedis|lettuce")
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    files_seen: int  # source files in the tree (after .gitignore and vendored dirs)
+    files_analyzed: int  # those that mention Redis, parsed and checked
+    facts: Counter
+    uses_cluster: bool
+    errors: list[str]
+
+
+def rg_binary() -> str | None:
+    beside = Path(sys.executable).with_name("rg")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("rg")
+
+
+def candidate_files(root: Path) -> tuple[int, list[Path]]:
+    """(source files in the tree, those that mention Redis), honouring .gitignore and skipping vendored dirs."""
+    if root.is_file():
+        text = root.read_text(errors="replace")
+        return 1, ([root] if MENTIONS_REDIS.search(text) else [])
+    rg = rg_binary()
+    if rg is None:
+        return _walk_candidates(root)
+    command = [rg, "--count", "--include-zero", "--null", "--no-messages", "--hidden", "--no-require-git",
+               "--no-config", "-i", "-e", MENTIONS_REDIS.pattern.removeprefix("(?i)")]
+    command += ["-g", "*{" + ",".join(SOURCE_EXTENSIONS) + "}", "-g", "!*.min.js"]
+    command += ["-g", "!{" + ",".join(VENDORED) + "}"]
+    command += ["--", "."]
+    done = subprocess.run(command, cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    if done.returncode not in (0, 1):
+        return _walk_candidates(root)
+    total, found = 0, []
+    for line in done.stdout.split(b"\n"):
+        if not line:
+            continue
+        name, _, count = line.partition(b"\0")
+        total += 1
+        if count.strip() not in (b"", b"0"):
+            found.append(root / os.fsdecode(name).removeprefix("./"))
+    return total, sorted(found)
+
+
+def _walk_candidates(root: Path) -> tuple[int, list[Path]]:
+    total, found = 0, []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in VENDORED]
+        for name in files:
+            if not name.endswith(SOURCE_EXTENSIONS) or name.endswith(".min.js"):
+                continue
+            total += 1
+            path = Path(folder) / name
+            try:
+                if MENTIONS_REDIS.search(path.read_text(errors="replace")):
+                    found.append(path)
+            except OSError:
+                continue
+    return total, sorted(found)
+
+
+def analyze_file(path: Path, rel: str, by_ext: dict[str, Adapter] | None = None) -> FileResult | None:
+    suffix = path.suffix.lower()
+    text = path.read_text(errors="replace")
+    if suffix == ".lua":
+        return analyze_lua_file(text, rel)
+    adapter = (by_ext or adapters()).get(suffix)
+    if adapter is None:
+        return None
+    return analyze_source(text, rel, adapter)
+
+
+def scan(root: Path) -> ScanResult:
+    """Run every static rule over the tree (or file) at `root`."""
+    root = root.resolve()
+    total, files = candidate_files(root)
+    by_ext = adapters()
+    findings: list[Finding] = []
+    candidates: list[Finding] = []
+    facts: Counter = Counter()
+    errors: list[str] = []
+    uses_cluster = False
+    base = root.parent if root.is_file() else root
+    for path in files:
+        rel = path.relative_to(base).as_posix()
+        try:
+            result = analyze_file(path, rel, by_ext)
+        except (OSError, ValueError, RuntimeError) as error:
+            errors.append(f"{rel}: {error}")
+            continue
+        if result is None:
+            continue
+        findings += result.findings
+        candidates += result.cluster_candidates
+        facts += result.facts
+        uses_cluster = uses_cluster or result.uses_cluster
+    if uses_cluster:
+        findings += candidates
+    findings.sort(key=lambda f: (-f.severity, f.path or "", f.line or 0, f.rule_id))
+    return ScanResult(findings, total, len(files), facts, uses_cluster, errors)

@@ -1,0 +1,131 @@
+"""Java: Jedis and Lettuce (and Spring Data Redis serializers).
+
+Jedis (2 s) and Lettuce (60 s) ship with default timeouts, so the timeout rule does not apply.
+A bare `new Jedis(...)` is one connection, not a pool: built per call it is the no-pool
+anti-pattern; JedisPool / JedisPooled / a shared Lettuce connection is the fix.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ast_grep_py import SgNode
+
+from ask_redis.tools.rules import engine
+from ask_redis.tools.rules.engine import Adapter, Call, FileContext, last_identifier
+from ask_redis.tools.rules.python import PICKLE_VALUES
+
+RULES: list = []
+
+_NEW_CLIENT = re.compile(r"^(Jedis|JedisPool|JedisPooled|JedisCluster|UnifiedJedis|JedisSentinelPool|JedisSentineled)$")
+_FACTORY = re.compile(r"^(RedisClient|RedisClusterClient)$")
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "r": "\r"}
+
+
+class JavaAdapter(Adapter):
+    name = "java"
+    lang = "java"
+    extensions = (".java",)
+    call_kinds = ("method_invocation",)
+    new_kinds = ("object_creation_expression",)
+    loop_kinds = ("for_statement", "enhanced_for_statement", "lambda_expression")
+    function_kinds = ("method_declaration", "constructor_declaration", "lambda_expression")
+    if_kinds = ("if_statement",)
+    string_kinds = ("string_literal",)
+
+    @staticmethod
+    def _arguments(arguments: SgNode | None) -> list[SgNode]:
+        return [c for c in (arguments.named_children() if arguments is not None else [])
+                if c.kind() not in ("comment", "line_comment", "block_comment")]
+
+    def call(self, node: SgNode) -> Call | None:
+        name = node.field("name")
+        if name is None:
+            return None
+        obj = node.field("object")
+        receiver_text = obj.text() if obj is not None else ""
+        return Call(node, last_identifier(receiver_text), receiver_text, name.text(), "",
+                    self._arguments(node.field("arguments")))
+
+    def new(self, node: SgNode) -> Call | None:
+        kind = node.field("type")
+        if kind is None:
+            return None
+        return Call(node, "", "", last_identifier(kind.text().split("<")[0]), "", self._arguments(node.field("arguments")))
+
+    def is_client_ctor(self, call: Call) -> bool:
+        if call.node.kind() == "object_creation_expression":
+            return bool(_NEW_CLIENT.match(call.method))
+        return call.method == "create" and bool(_FACTORY.match(call.receiver))
+
+    def function_markers(self, fn: SgNode) -> str:
+        if fn.kind() == "lambda_expression":
+            parent = fn.parent()
+            call = parent.parent() if parent is not None else None
+            name = call.field("name") if call is not None and call.kind() == "method_invocation" else None
+            return name.text() if name is not None else ""
+        modifiers = next((c for c in fn.children() if c.kind() == "modifiers"), None)
+        return modifiers.text() if modifiers is not None else ""
+
+    def is_batch_loop(self, loop: SgNode) -> bool:
+        if loop.kind() != "lambda_expression":
+            return True
+        return self.function_markers(loop) == "forEach"
+
+    def loop_call_counts(self, call: Call) -> bool:
+        # Lettuce async/reactive commands do not wait for the reply: they pipeline on the connection.
+        return call.receiver not in ("async", "reactive") and not re.search(r"(?i)async|reactive", call.receiver_text)
+
+    def literal(self, node: SgNode) -> str | None:
+        if node.kind() != "string_literal":
+            return None
+        text = node.text()
+        body = text[3:-3] if text.startswith('"""') else text[1:-1]
+        return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), body)
+
+    def is_built_string(self, node: SgNode) -> bool:
+        kind = node.kind()
+        if kind == "binary_expression":
+            operator = node.field("operator")
+            return operator is not None and operator.text() == "+" and any(
+                c.is_named() and c.kind() not in ("string_literal", "binary_expression") for c in node.children())
+        if kind == "method_invocation":
+            name = node.field("name")
+            return name is not None and name.text() in ("format", "formatted", "join", "replace", "concat", "toString")
+        return False
+
+    def assigned_name(self, node: SgNode) -> str | None:
+        parent = node.parent()
+        if parent is None:
+            return None
+        if parent.kind() == "variable_declarator":
+            name = parent.field("name")
+            return name.text() if name is not None else None
+        if parent.kind() == "assignment_expression":
+            left = parent.field("left")
+            return last_identifier(left.text()) if left is not None else None
+        return None
+
+    def assignments(self, root: SgNode) -> dict[str, list[SgNode]]:
+        found: dict[str, list[SgNode]] = {}
+        for declarator in root.find_all(kind="variable_declarator"):
+            name, value = declarator.field("name"), declarator.field("value")
+            if name is not None and value is not None:
+                found.setdefault(name.text(), []).append(value)
+        return found
+
+    def uses_cluster(self, text: str) -> bool:
+        return bool(re.search(r"JedisCluster|RedisClusterClient|RedisAdvancedClusterCommands", text))
+
+    def extra(self, ctx: FileContext) -> None:
+        for call in ctx.calls:
+            if call.method in ("withDatabase", "database") and call.args:
+                number = self.int_value(call.args[0])
+                if number:
+                    ctx.report(engine.SELECT_DB, call.node, f"Database {number}: numbered databases are not supported on Cluster.")
+        for ctor in ctx.news:
+            if ctor.method in ("JdkSerializationRedisSerializer", "ObjectOutputStream", "ObjectInputStream"):
+                ctx.report(PICKLE_VALUES, ctor.node, f"{ctor.method}: Java native serialization of values kept in Redis.")
+
+
+ADAPTERS = [JavaAdapter()]

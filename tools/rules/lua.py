@@ -1,0 +1,172 @@
+"""Lua script rules, for `.lua` files and for scripts held in strings of the other languages.
+
+The persona's Lua rules: keys come in through KEYS[] (so Cluster can route the script and the
+server knows what it touches), no KEYS command, scripts under 100 lines, no unbounded loops
+(a script blocks the whole server while it runs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ast_grep_py import SgNode, SgRoot
+
+from ask_redis.tools.rules import LUA_RULES, Rule, Severity
+
+LANGS = ("lua",)
+
+LUA_KEYS = Rule(
+    "lua-keys-command", Severity.HIGH, LANGS,
+    "KEYS called inside a Lua script",
+    "redis.call('KEYS', ...) walks the whole keyspace while the script holds the server: nothing else runs until it ends.",
+    "Pass the keys in through KEYS[], or SCAN from the client and hand the batch to the script.",
+    checklist=7,
+)
+LUA_DYNAMIC_KEY = Rule(
+    "lua-key-not-from-keys", Severity.MEDIUM, LANGS,
+    "Key built inside the script instead of passed in KEYS[]",
+    "A key the script builds itself (a literal, a concatenation, an ARGV value) is invisible to Cluster routing and to the server's key tracking; on Cluster it fails with CROSSSLOT or hits the wrong node.",
+    "Declare every key the script touches in KEYS[] and pass it from the caller (keep related keys in one hash slot with a {tag}).",
+    section=LUA_RULES,
+)
+LUA_TOO_LONG = Rule(
+    "lua-script-too-long", Severity.LOW, LANGS,
+    "Lua script over 100 lines",
+    "Scripts run atomically and block the server; a long script is hard to bound and to review.",
+    "Keep scripts short (<100 lines): move logic that needs no atomicity to the client, or split into Functions.",
+    section=LUA_RULES,
+)
+LUA_UNBOUNDED_LOOP = Rule(
+    "lua-unbounded-loop", Severity.HIGH, LANGS,
+    "Unbounded loop inside a Lua script",
+    "A loop with no fixed bound (while true, repeat until false, draining a key, iterating a whole collection) can run for as long as the data allows, with the server blocked.",
+    "Bound the loop with a count passed in ARGV (and LIMIT/COUNT on the reads), and let the client call the script again for the next batch.",
+    section=LUA_RULES,
+)
+
+RULES = [LUA_KEYS, LUA_DYNAMIC_KEY, LUA_TOO_LONG, LUA_UNBOUNDED_LOOP]
+
+MAX_LINES = 100
+
+# Commands whose first argument is not a key.
+_KEYLESS = {
+    "ping", "time", "info", "echo", "publish", "spublish", "eval", "evalsha", "script", "function",
+    "config", "dbsize", "lastsave", "randomkey", "scan", "select", "flushall", "flushdb", "swapdb",
+    "command", "client", "memory", "slowlog", "latency", "object", "debug", "pubsub", "cluster", "wait",
+    "keys", "readonly", "readwrite", "role", "acl", "xread", "xreadgroup",
+}
+# Reads that return a whole collection: a loop over one of them is as long as the key is big.
+_WHOLE_READS = {"keys", "smembers", "hgetall", "hkeys", "hvals", "sunion", "sinter", "sdiff"}
+_RANGE_READS = {"lrange", "zrange", "zrevrange"}
+
+
+@dataclass
+class LuaHit:
+    rule: Rule
+    line: int  # 1-based, within the script
+    message: str | None = None
+
+
+def _string_value(node: SgNode) -> str | None:
+    if node.kind() != "string":
+        return None
+    content = node.find(kind="string_content")
+    return content.text() if content else ""
+
+
+def _redis_calls(root: SgNode) -> list[tuple[SgNode, str, list[SgNode]]]:
+    """(call node, lower-case command, the arguments after the command) for each redis.call/pcall."""
+    found = []
+    for call in root.find_all(kind="function_call"):
+        name = call.field("name")
+        if name is None or name.text().replace(" ", "") not in ("redis.call", "redis.pcall"):
+            continue
+        arguments = call.field("arguments")
+        args = [a for a in (arguments.named_children() if arguments else []) if a.kind() != "comment"]
+        if not args:
+            continue
+        command = _string_value(args[0])
+        if command is None:
+            continue
+        found.append((call, command.lower(), args[1:]))
+    return found
+
+
+def _locals(root: SgNode) -> dict[str, SgNode]:
+    """name -> the expression last assigned to it in a `local name = expr` (good enough for scripts)."""
+    assigned: dict[str, SgNode] = {}
+    for statement in root.find_all(kind="assignment_statement"):
+        names = statement.find(kind="variable_list")
+        values = statement.find(kind="expression_list")
+        if not names or not values:
+            continue
+        for name, value in zip(names.named_children(), values.named_children()):
+            if name.kind() == "identifier":
+                assigned[name.text()] = value
+    return assigned
+
+
+def _key_is_built(arg: SgNode, assigned: dict[str, SgNode], depth: int = 0) -> bool:
+    kind = arg.kind()
+    if kind == "bracket_index_expression":
+        table = arg.child(0)
+        return table is not None and table.text() == "ARGV"
+    if kind == "string":
+        return True
+    if kind == "binary_expression":
+        return any(c.text() == ".." for c in arg.children())
+    if kind == "identifier" and depth < 3 and arg.text() in assigned:
+        return _key_is_built(assigned[arg.text()], assigned, depth + 1)
+    return False
+
+
+def _is_whole_read(node: SgNode, calls_by_node: dict[int, tuple[str, list[SgNode]]]) -> bool:
+    for call in [node, *node.find_all(kind="function_call")]:
+        entry = calls_by_node.get(call.range().start.index)
+        if not entry:
+            continue
+        command, args = entry
+        if command in _WHOLE_READS:
+            return True
+        if command in _RANGE_READS and len(args) >= 3 and args[1].text() == "0" and args[2].text() == "-1":
+            return True
+    return False
+
+
+def analyze(source: str) -> list[LuaHit]:
+    """The Lua rules over one script."""
+    root = SgRoot(source, "lua").root()
+    hits: list[LuaHit] = []
+    calls = _redis_calls(root)
+    assigned = _locals(root)
+    for call, command, args in calls:
+        line = call.range().start.line + 1
+        if command == "keys":
+            hits.append(LuaHit(LUA_KEYS, line))
+        elif command not in _KEYLESS and args and _key_is_built(args[0], assigned):
+            hits.append(LuaHit(LUA_DYNAMIC_KEY, line))
+
+    calls_by_node = {c.range().start.index: (cmd, args) for c, cmd, args in calls}
+    for loop in root.find_all(kind="while_statement"):
+        condition = loop.child(1)
+        if condition is None:
+            continue
+        if condition.kind() in ("true", "number") or condition.kind() == "function_call" and condition.range().start.index in calls_by_node:
+            hits.append(LuaHit(LUA_UNBOUNDED_LOOP, loop.range().start.line + 1))
+    for loop in root.find_all(kind="repeat_statement"):
+        last = loop.named_children()[-1] if loop.named_children() else None
+        if last is not None and last.kind() in ("false", "nil"):
+            hits.append(LuaHit(LUA_UNBOUNDED_LOOP, loop.range().start.line + 1))
+    for clause in root.find_all(kind="for_generic_clause"):
+        values = clause.find(kind="expression_list")
+        if values is not None and _is_whole_read(values, calls_by_node):
+            hits.append(LuaHit(LUA_UNBOUNDED_LOOP, clause.range().start.line + 1))
+
+    code_lines = [ln for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+    if len(code_lines) > MAX_LINES:
+        hits.append(LuaHit(LUA_TOO_LONG, 1, f"Lua script of {len(code_lines)} lines (over {MAX_LINES}): scripts block the server while they run."))
+    return hits
+
+
+def looks_like_script(text: str) -> bool:
+    return "redis.call" in text or "redis.pcall" in text
