@@ -128,12 +128,12 @@ class RipgrepRun:
     output_limit: int
 
     @classmethod
-    def start(cls, args: list[str], cwd: Path, time_limit: float, output_limit: int = MAX_OUTPUT_BYTES) -> "RipgrepRun":
+    def start(cls, args: list[str], cwd: Path, time_limit: float, output_limit: int | None = None) -> "RipgrepRun":
         process = subprocess.Popen(
             [ripgrep_binary(), *args], cwd=cwd, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
-        return cls(process, time.monotonic() + time_limit, output_limit)
+        return cls(process, time.monotonic() + time_limit, MAX_OUTPUT_BYTES if output_limit is None else output_limit)
 
     def finish(self) -> "RipgrepResult":
         """Collect the output until ripgrep exits, the deadline passes or the output limit is reached."""

@@ -125,28 +125,28 @@ def _decode(data: bytes, cut: bool) -> tuple[str, bool]:
 
 
 def _closest_name(real: Path, root: Path) -> str | None:
-    """The existing path inside the workspace whose name is closest to a missing one."""
-    parent = real.parent
-    while not parent.is_dir() and is_inside(parent.parent, root) and parent != root:
-        parent = parent.parent
-    if not is_inside(parent, root):
-        return None
+    """The existing path inside the workspace closest to a missing one, correcting each missing part in turn."""
     try:
-        names = []
-        with os.scandir(parent) as entries:
-            for entry in entries:
-                names.append(entry.name)
-                if len(names) >= 10000:
-                    break
-    except OSError:
+        parts = real.relative_to(root).parts
+    except ValueError:
         return None
-    match = difflib.get_close_matches(real.name, names, n=1, cutoff=0.6)
-    if not match:
+    current = root
+    for part in parts:
+        if os.path.lexists(current / part):
+            current = current / part
+            continue
+        try:
+            with os.scandir(current) as entries:
+                names = [entry.name for _, entry in zip(range(10000), entries)]
+        except OSError:
+            return None
+        match = difflib.get_close_matches(part, names, n=1, cutoff=0.6)
+        if not match:
+            return None
+        current = current / match[0]
+    if current == root or not is_inside(Path(os.path.realpath(current)), root):
         return None
-    candidate = parent / match[0]
-    if not is_inside(Path(os.path.realpath(candidate)), root):
-        return None
-    return str(candidate.relative_to(root))
+    return str(current.relative_to(root))
 
 
 class Read(Tool):
