@@ -33,30 +33,32 @@ _QUERY_SECRET = re.compile(r"(?i)(?P<head>[?&](?:" + "|".join(_QUERY_NAMES) + r"
 # the end of the keyword: an optional closing quote or bracket, the separator, the value.
 _SECRET_WORDS = ("pass", "pwd", "secret", "token", "key")
 _AFTER_NAME = re.compile(
-    r"(?P<sep>(?:\\?[\"'])?\]?\s*(?:(?::\s*[A-Za-z_][\w.\[\], |]*?\s*)?(?:==?|:=|=>)|:)\s*)" + _VALUE
+    r"(?P<sep>(?:\\?[\"'])?\]?[ \t]*(?:(?::[ \t]*[A-Za-z_][\w.\[\], |]*?[ \t]*)?(?:==?|:=|=>)|:)[ \t]*)" + _VALUE
 )
 
 # Redis server directives and commands that carry a password: requirepass / masterauth / CONFIG SET.
-_REDIS_DIRECTIVE = re.compile(r"(?i)(?P<head>\b(?:requirepass|masterauth)\b(?:\\?[\"'])?(?:\s*[,:=]\s*|\s+))" + _VALUE)
+_REDIS_DIRECTIVE = re.compile(r"(?i)(?P<head>\b(?:requirepass|masterauth)\b(?:\\?[\"'])?(?:[ \t]*[,:=][ \t]*|[ \t]+))" + _VALUE)
 
 # AUTH [user] password typed at a prompt, or passed as command arguments ("AUTH", "pw").
-_AUTH_COMMAND = re.compile(r"(?m)(?P<head>^\s*(?:[\w.:\[\]-]+>\s*)?AUTH\s+)(?:\S+\s+)?[^\s\"'\\]+")
-_AUTH_ARGS = re.compile(r"(?i)(?P<head>\\?[\"']auth\\?[\"']\s*,\s*(?:\\?[\"'][^\"'\\\n]*\\?[\"']\s*,\s*)?)" + _VALUE)
+_AUTH_COMMAND = re.compile(r"(?m)(?P<head>(?:^|(?<=\")|(?<=\\n))[ \t]*(?:[\w.:\[\]-]+>[ \t]*)?AUTH[ \t]+)(?:[^\s\"'\\]+[ \t]+)?[^\s\"'\\]+")
+_AUTH_ARGS = re.compile(r"(?i)(?P<head>\\?[\"']auth\\?[\"'][ \t]*,[ \t]*(?:\\?[\"'][^\"'\\\n]*\\?[\"'][ \t]*,[ \t]*)?)" + _VALUE)
 
 # redis-cli -a PASSWORD / --pass PASSWORD, and --password VALUE style flags in general.
-_REDIS_CLI_PASSWORD = re.compile(r"(?P<head>redis-cli\b[^\n]*?\s(?:-a|--pass)\s+)[^\s\"'\\-][^\s\"'\\]*")
-_FLAG_SECRET = re.compile(r"(?P<head>--(?:[\w-]*-)?(?i:password|passwd|pass|secret|token|api-key)\s+)[^\s\"'\\-][^\s\"'\\]*")
+_REDIS_CLI_PASSWORD = re.compile(r"(?P<head>redis-cli\b[^\n]*?[ \t](?:-a|--pass)[ \t]+)[^\s\"'\\-][^\s\"'\\]*")
+_FLAG_SECRET = re.compile(r"(?P<head>--(?:[\w-]*-)?(?i:password|passwd|pass|secret|token|api-key)[ \t]+)[^\s\"'\\-][^\s\"'\\]*")
 
 # ACL rules: user NAME on >password #<sha256> <password
-_ACL_LINE = re.compile(r"(?im)(?:\bacl\s+setuser\s+\S+|^\s*user\s+\S+(?=\s+(?:on|off|reset|nopass|resetpass|[<>#~&+-])))[^\n]*")
+_ACL_LINE = re.compile(
+    r"(?im)(?:\bacl[ \t]+setuser[ \t]+\S+|(?:^|(?<=\")|(?<=\\n))[ \t]*user[ \t]+\S+(?=[ \t]+(?:on|off|reset|nopass|resetpass|[<>#~&+-])))[^\n\"]*"
+)
 _ACL_SECRET = re.compile(r"(?<=\s)(?P<head>[><#])(?:[0-9a-f]{64}\b|(?<=[<>])[^\s\"'\\]+)")
 
 _NETRC = re.compile(r"(?P<head>\bmachine\s+\S+\s+login\s+\S+\s+password\s+)[^\s\"'\\]+")
 
 _AUTH_HEADER = re.compile(
-    r"(?i)(?P<head>\b(?:proxy-)?authorization(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?(?:(?:bearer|basic|token|digest|apikey|key)\s+)?)[^\s\"'\\,;]+"
+    r"(?i)(?P<head>\b(?:proxy-)?authorization(?:\\?[\"'])?[ \t]*[:=][ \t]*(?:\\?[\"'])?(?:(?:bearer|basic|token|digest|apikey|key)[ \t]+)?)[^\s\"'\\,;]+"
 )
-_BEARER = re.compile(r"(?P<head>Bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+_BEARER = re.compile(r"(?P<head>Bearer[ \t]+)[A-Za-z0-9._~+/=-]{8,}")
 
 # Vendor key formats, each led by a literal prefix (which is kept, so the reader knows what kind of key
 # it was). A literal start lets the regex engine skip ahead instead of trying every position.
@@ -135,7 +137,9 @@ def _is_reference(value: str, quoted: bool) -> bool:
 
 
 def _mask_value(value: str) -> str | None:
-    """The masked form of a matched value, or None to keep it as is."""
+    """The masked form of a matched value, or None to keep it as is (also when already masked)."""
+    if MASK in value:
+        return None
     for quote in ('\\"', '"', "'"):
         if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
             inner = value[len(quote):-len(quote)]

@@ -1,0 +1,149 @@
+"""The redaction table: what is masked, and what must be left alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ask_redis.redact import MASK, redact
+
+M = MASK
+
+# (text, expected after redaction)
+MASKED = [
+    # URL passwords, any scheme; user and host stay visible.
+    ("REDIS_URL=redis://:hunter2@cache.local:6379/0", f"REDIS_URL=redis://:{M}@cache.local:6379/0"),
+    ("rediss://default:hunter2@cache.example.com:6380", f"rediss://default:{M}@cache.example.com:6380"),
+    ("postgres://app:s3cret@db/app", f"postgres://app:{M}@db/app"),
+    ("amqp://guest:guest@mq:5672//", f"amqp://guest:{M}@mq:5672//"),
+    ("mongodb+srv://u:pw@cluster0.example.net/db", f"mongodb+srv://u:{M}@cluster0.example.net/db"),
+    ("redis://default:p@ss@host:6379", f"redis://default:{M}@host:6379"),
+    ("https://api.example.com/v1?user=a&token=abc123&x=1", f"https://api.example.com/v1?user=a&token={M}&x=1"),
+    # NAME=value (env files, shells, docker), NAME: value (yaml), "name": "value" (json), code literals.
+    ("REDIS_PASSWORD=hunter2", f"REDIS_PASSWORD={M}"),
+    ("export API_TOKEN='abc123'", f"export API_TOKEN='{M}'"),
+    ("DJANGO_SECRET=xyz", f"DJANGO_SECRET={M}"),
+    ("STRIPE_SECRET_KEY=whatever", f"STRIPE_SECRET_KEY={M}"),
+    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", f"AWS_SECRET_ACCESS_KEY={M}"),
+    ("  - REDIS_PASSWORD=hunter2", f"  - REDIS_PASSWORD={M}"),
+    ("redis_password: hunter2 # prod", f"redis_password: {M} # prod"),
+    ("password: \"hunter2\"", f"password: \"{M}\""),
+    ('{"redis_password": "hunter2", "key": "user:1"}', f'{{"redis_password": "{M}", "key": "user:1"}}'),
+    ('password: str = "hunter2"', f'password: str = "{M}"'),
+    ('os.environ["REDIS_PASSWORD"] = "hunter2"', f'os.environ["REDIS_PASSWORD"] = "{M}"'),
+    ("redis.Redis(host='cache', password='hunter2')", f"redis.Redis(host='cache', password='{M}')"),
+    ('apiKey: "abc"', f'apiKey: "{M}"'),
+    ('clientSecret = "abc"', f'clientSecret = "{M}"'),
+    ("DB_PASS=abc", f"DB_PASS={M}"),
+    ('if token == "abc":', f'if token == "{M}":'),
+    ("x-api-key: abc", f"x-api-key: {M}"),
+    ("--password hunter2", f"--password {M}"),
+    ("--auth-token=abc", f"--auth-token={M}"),
+    # Redis-specific places a password lives.
+    ("requirepass foobared", f"requirepass {M}"),
+    ("masterauth \"x y\"", f"masterauth \"{M}\""),
+    ('r.config_set("requirepass", "foobared")', f'r.config_set("requirepass", "{M}")'),
+    ("CONFIG SET requirepass foobared", f"CONFIG SET requirepass {M}"),
+    ("user alice on >p1pp0 ~cached:* +get", f"user alice on >{M} ~cached:* +get"),
+    ("ACL SETUSER bob on >s3cret <old ~* +@read", f"ACL SETUSER bob on >{M} <{M} ~* +@read"),
+    ("user carol on #" + "a" * 64 + " ~*", f"user carol on #{M} ~*"),
+    ("redis-cli -h cache -a hunter2 ping", f"redis-cli -h cache -a {M} ping"),
+    ("AUTH hunter2", f"AUTH {M}"),
+    ("127.0.0.1:6379> AUTH default hunter2", f"127.0.0.1:6379> AUTH {M}"),
+    ('r.execute_command("AUTH", "hunter2")', f'r.execute_command("AUTH", "{M}")'),
+    ("machine api.example.com login me password hunter2", f"machine api.example.com login me password {M}"),
+    # Vendor key formats anywhere in text.
+    ("key: sk-ant-api03-abcdefghijklmnopqrstuvwxyz", f"key: sk-ant-{M}"),
+    ("use sk-ant-api03-abcdefghijklmnop now", f"use sk-ant-{M} now"),
+    ("openai sk-proj-abcdefghijklmnopqrstuvwxyz0123", f"openai sk-{M}"),
+    ("id AKIAIOSFODNN7EXAMPLE here", f"id AKIA{M} here"),
+    ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", f"token ghp_{M}"),
+    ("github_pat_11ABCDEFG0123456789_abcdefghijklmnop", f"github_pat_{M}"),
+    ("slack xoxb-123456789012-abcdefghij", f"slack xox{M}"),
+    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N", f"jwt eyJ{M}"),
+    # Authorization headers.
+    ("Authorization: Bearer abc.def.ghi", f"Authorization: Bearer {M}"),
+    ("authorization: Basic dXNlcjpwYXNz", f"authorization: Basic {M}"),
+    ('headers = {"Authorization": "Token abc123"}', f'headers = {{"Authorization": "Token {M}"}}'),
+    ("curl -H 'X: y' -H 'Bearer abcdefghijkl'", f"curl -H 'X: y' -H 'Bearer {M}'"),
+    # PEM private keys, also inside numbered Read output; an unterminated block is masked to the end.
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\nxyz==\n-----END RSA PRIVATE KEY-----\nafter",
+     f"-----BEGIN RSA PRIVATE KEY-----{M}-----END RSA PRIVATE KEY-----\nafter"),
+    ("1\t-----BEGIN OPENSSH PRIVATE KEY-----\n2\tb3BlbnNzaC1rZXktdjEAAAAA\n3\tmore",
+     f"1\t-----BEGIN OPENSSH PRIVATE KEY-----{M}"),
+    ("-----BEGIN PGP PRIVATE KEY BLOCK-----\nabc\n-----END PGP PRIVATE KEY BLOCK-----",
+     f"-----BEGIN PGP PRIVATE KEY BLOCK-----{M}-----END PGP PRIVATE KEY BLOCK-----"),
+]
+
+# Things a Redis reviewer must still see.
+KEPT = [
+    "redis://cache:6379/0",
+    "redis://default@cache:6379",
+    "http://host:8080/path@x",
+    "PASSWORD=${REDIS_PASSWORD}",
+    "password: ${REDIS_PASSWORD}",
+    'password = os.environ.get("REDIS_PASSWORD")',
+    "redis_password = get_secret('redis')",
+    "password = settings.REDIS_PASSWORD",
+    "password: \"\"",
+    "REDIS_PASSWORD=",
+    "password=None",
+    "password: {{ vault_redis_password }}",
+    'CACHE_KEY = "user:{id}"',
+    "cache_key: session:abc",
+    "lock_key = f'lock:{name}'",
+    'key = "user:1"',
+    "key: user:1",
+    'sort_key: "score"',
+    "monkey: banana",
+    "max_tokens=4096",
+    "num_tokens: 12",
+    "PWD=/work/repo",
+    "bypass = 1",
+    "ls -a dir",
+    "task-abcdefghijklmnopqrstuvwxyz0123",
+    "The password is stored in the vault.",
+    "NOAUTH Authentication required.",
+    "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----",
+    "r.set('session:42', token_value, ex=3600)",
+    "user = get_user()",
+]
+
+
+@pytest.mark.parametrize("text,expected", MASKED, ids=[t[:40] for t, _ in MASKED])
+def test_masked(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", KEPT, ids=[t[:40] for t in KEPT])
+def test_kept(text):
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize("text,expected", MASKED, ids=[t[:40] for t, _ in MASKED])
+def test_json_encoded_text_stays_valid_json_and_masked(text, expected):
+    """Transcripts redact request bodies as JSON text: the result must still parse."""
+    document = json.dumps({"content": text, "other": "kept"})
+    cleaned = redact(document)
+    decoded = json.loads(cleaned)
+    assert decoded["other"] == "kept"
+    assert M in decoded["content"]
+
+
+def test_is_idempotent():
+    for text, expected in MASKED:
+        assert redact(expected) == expected
+
+
+def test_several_secrets_in_one_text():
+    text = "\n".join(t for t, _ in MASKED)
+    out = redact(text)
+    for secret in ("hunter2", "s3cret", "foobared", "p1pp0", "IOSFODNN7", "dXNlcjpwYXNz", "MIIEabc", "b3BlbnNzaC1r"):
+        assert secret not in out
+
+
+def test_empty_and_plain_text():
+    assert redact("") == ""
+    plain = "def get(r, key):\n    return r.get(key)\n" * 100
+    assert redact(plain) == plain
