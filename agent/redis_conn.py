@@ -125,7 +125,8 @@ def parse_url(url: str) -> Target:
     shown = display_url(url)
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", (url or "").strip(), re.S)
     if not match:
-        raise RedisConnError(f"not a Redis URL: {shown} (expected redis://, rediss://, unix:// or redis+sentinel://)")
+        # Not echoed: text that is not a URL may be a bare password.
+        raise RedisConnError("not a Redis URL (expected redis://, rediss://, unix:// or redis+sentinel://)")
     scheme, rest = match.group(1).lower(), match.group(2)
     if scheme not in ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel"):
         raise RedisConnError(f"unsupported scheme {scheme}:// in {shown} (use redis, rediss, unix or redis+sentinel)")

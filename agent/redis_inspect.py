@@ -416,15 +416,16 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
         cursor, keys = node.call(*args)
         cursor = int(cursor)
         scans += 1
-        if budget:
+        truncated = bool(budget) and len(keys) > budget - sampled
+        if truncated:
             keys = keys[: budget - sampled]
         if keys:
             _measure(node, keys, tally, observed)
             sampled += len(keys)
-        if cursor == 0:
+        if cursor == 0 and not truncated:
             complete = True
             break
-        if (budget and sampled >= budget) or (max_scans and scans >= max_scans):
+        if cursor == 0 or (budget and sampled >= budget) or (max_scans and scans >= max_scans):
             break
         if pause:
             time.sleep(pause)
