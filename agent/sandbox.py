@@ -15,6 +15,7 @@ other user the sandbox uid maps to that user and `ulimit -u` inside binds.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import selectors
@@ -31,7 +32,7 @@ from pathlib import Path
 MAX_PROCESSES = 256
 MEMORY_BYTES = 2 * 1024**3  # whole sandbox, where a memory cgroup is available
 ADDRESS_SPACE_BYTES = 4 * 1024**3  # per process (ulimit -v)
-FILE_SIZE_BYTES = 512 * 1024**2  # per file (ulimit -f)
+FILE_SIZE_BYTES = 256 * 1024**2  # per file (ulimit -f)
 TMP_BYTES = 512 * 1024**2
 HOME_BYTES = 128 * 1024**2
 SHM_BYTES = 64 * 1024**2
@@ -98,13 +99,18 @@ class Result:
 
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _SOCKET_NR = {"x86_64": 41, "aarch64": 198}
-_IO_URING_NRS = (425, 426, 427)  # io_uring can open sockets without the socket syscall
+# Refused outright: io_uring (it can open sockets without the socket syscall) and the
+# kernel keyrings (keys belong to a uid, and the sandbox's uid may map to root).
+_DENIED_NRS = {
+    "x86_64": (425, 426, 427, 248, 249, 250),
+    "aarch64": (425, 426, 427, 217, 218, 219),
+}
 _EPERM = 1
 _AF_UNIX = 1
 
 
 def seccomp_filter(machine: str | None = None) -> bytes | None:
-    """A classic BPF program refusing socket(AF_UNIX, ...) and io_uring; None on unknown CPUs."""
+    """A classic BPF program refusing socket(AF_UNIX, ...), io_uring and keyrings; None on unknown CPUs."""
     machine = machine or platform.machine()
     if machine not in _AUDIT_ARCH:
         return None
@@ -120,7 +126,7 @@ def seccomp_filter(machine: str | None = None) -> bytes | None:
         ("arch",),
         op(ld, 0),  # syscall number
         ("x32",),  # x86-64's x32 ABI numbers carry bit 30
-        *[("uring", nr) for nr in _IO_URING_NRS],
+        *[("deny", nr) for nr in _DENIED_NRS[machine]],
         ("socket",),
         op(ld, 16),  # args[0], low 32 bits: the address family
         ("unix",),
@@ -141,7 +147,7 @@ def seccomp_filter(machine: str | None = None) -> bytes | None:
         elif item[0] == "x32":
             limit = 0x40000000 if machine == "x86_64" else 0xFFFFFFFF
             out.append(jump(at, limit, code=jge, on_true=deny_at))
-        elif item[0] == "uring":
+        elif item[0] == "deny":
             out.append(jump(at, item[1], on_true=deny_at))
         elif item[0] == "socket":
             out.append(jump(at, _SOCKET_NR[machine], on_false=allow_at))
@@ -315,7 +321,7 @@ def _home() -> Path | None:
     return Path(os.path.normpath(home))
 
 
-def bwrap_args(workspace: Path, cwd: Path, cwd_fd: int, seccomp_fd: int | None) -> list[str]:
+def bwrap_args(workspace: Path, cwd: Path, seccomp_fd: int | None) -> list[str]:
     """bwrap's options (without the bwrap path) for one call."""
     args = [
         "--unshare-all", "--unshare-user", "--disable-userns",
@@ -329,7 +335,9 @@ def bwrap_args(workspace: Path, cwd: Path, cwd_fd: int, seccomp_fd: int | None) 
             args += ["--ro-bind", directory, directory]
     for entry in ETC_ENTRIES:
         args += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
+    # /proc/sys read-only: the sandbox's uid may map to root outside, and sysctl files
+    # check only the uid (kernel.core_pattern would be a way out).
+    args += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
 
     home = _home()
     sandbox_home = "/tmp"
@@ -358,8 +366,9 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
     started = time.monotonic()
     cgroup = _CallCgroup(layout) if layout else None
     cwd_read, cwd_write = os.pipe()
+    info_read, info_write = os.pipe()
     seccomp_fd = None
-    keep_fds = [cwd_write]
+    keep_fds = [cwd_write, info_write]
     program = seccomp_filter()
     if program is not None:
         seccomp_fd = os.memfd_create("ask-redis-seccomp", 0)
@@ -370,7 +379,7 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
         address_kb=ADDRESS_SPACE_BYTES // 1024, file_blocks=FILE_SIZE_BYTES // 1024,
         processes=MAX_PROCESSES, cwd_fd=cwd_write,
     )
-    argv = [bwrap, *bwrap_args(workspace, cwd, cwd_write, seccomp_fd), "--", "bash", "--noprofile", "--norc", "-c", script, "bash", command]
+    argv = [bwrap, *bwrap_args(workspace, cwd, seccomp_fd), "--info-fd", str(info_write), "--", "bash", "--noprofile", "--norc", "-c", script, "bash", command]
     if cgroup:
         # Join the cgroup before bwrap starts, so every process of the call is counted.
         join = 'p=$$; while [ "$1" != -- ]; do echo "$p" > "$1" || exit 125; shift; done; shift; exec "$@"'
@@ -378,26 +387,31 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
     try:
         process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=keep_fds, start_new_session=True,
+            pass_fds=keep_fds, start_new_session=True, cwd="/",
+            # bwrap's own environment stays readable in the sandbox (/proc/1/environ), so
+            # it gets none of ours: no API key, no REDIS_URL.
+            env={"PATH": SANDBOX_PATH, "LANG": "C.UTF-8"},
         )
     except BaseException:
-        for fd in (cwd_read, cwd_write, seccomp_fd):
+        for fd in (cwd_read, cwd_write, info_read, info_write, seccomp_fd):
             if fd is not None:
                 os.close(fd)
         if cgroup:
             cgroup.remove()
         raise
     os.close(cwd_write)
+    os.close(info_write)
     if seccomp_fd is not None:
         os.close(seccomp_fd)
 
     capture = OutputCap(max_chars)
-    cwd_report = bytearray()
+    reports = {"cwd": bytearray(), "info": bytearray()}
     timed_out = False
     deadline = started + timeout
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ, "out")
     selector.register(cwd_read, selectors.EVENT_READ, "cwd")
+    selector.register(info_read, selectors.EVENT_READ, "info")
     try:
         while selector.get_map():
             now = time.monotonic()
@@ -413,8 +427,8 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
                     selector.unregister(key.fileobj)
                 elif key.data == "out":
                     capture.feed(data)
-                elif len(cwd_report) < 8192:
-                    cwd_report += data
+                elif len(reports[key.data]) < 8192:
+                    reports[key.data] += data
         try:
             process.wait(timeout=max(0.0, deadline - time.monotonic()) if not timed_out else KILL_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
@@ -425,12 +439,14 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
         selector.close()
         process.stdout.close()
         os.close(cwd_read)
+        os.close(info_read)
         if process.poll() is None:
             _kill(process, cgroup)
             process.wait()
+        _wait_for_namespace_end(reports["info"])
         if cgroup:
             cgroup.remove()
-    lines = cwd_report.decode("utf-8", "replace").strip().splitlines()
+    lines = reports["cwd"].decode("utf-8", "replace").strip().splitlines()
     return Result(
         output=capture.text(),
         exit_code=None if timed_out else process.returncode,
@@ -438,6 +454,27 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
         cwd=lines[-1] if lines else None,
         elapsed=time.monotonic() - started,
     )
+
+
+def _wait_for_namespace_end(info: bytes, limit: float = 2.0) -> None:
+    """Wait until the sandbox's pid 1 has exited: bwrap can return a moment before it.
+
+    The kernel lets a pid namespace's init finish exiting only after every other process
+    in the namespace is gone, so once it is a zombie (or reaped) nothing of the call runs.
+    """
+    try:
+        pid = int(json.loads(info)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.002)
 
 
 def _kill(process: subprocess.Popen, cgroup: _CallCgroup | None) -> None:
