@@ -294,6 +294,10 @@ class Adapter:
         """name -> the values assigned to it in this file (to see through script constants)."""
         return {}
 
+    def foreign_names(self, root: SgNode) -> set[str]:
+        """Names this file imports from non-Redis libraries that look like Redis calls (Django's cache)."""
+        return set()
+
     def extra(self, ctx: "FileContext") -> None:
         """Language-only rules."""
 
@@ -314,6 +318,7 @@ class FileContext:
     cluster_candidates: list[Finding] = field(default_factory=list)
     facts: Counter = field(default_factory=Counter)
     assignments: dict[str, list[SgNode]] = field(default_factory=dict)
+    plain_vars: set[str] = field(default_factory=set)  # names only ever bound to dicts, maps, lists
 
     # -- questions the checks ask -------------------------------------------------------------
     def is_pipeline(self, call: Call) -> bool:
@@ -324,7 +329,7 @@ class FileContext:
         )
 
     def is_redis_receiver(self, call: Call) -> bool:
-        if not call.receiver:
+        if not call.receiver or call.receiver in self.plain_vars:
             return False
         return call.receiver in self.client_vars or bool(REDISH.search(call.receiver)) or self.is_pipeline(call)
 
@@ -332,6 +337,8 @@ class FileContext:
         if not call.command:
             return False
         if call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os", "self", "this", "Array", "JSON", "Promise"):
+            return False
+        if call.receiver in self.plain_vars:
             return False
         return self.is_redis_receiver(call) or (call.command in DISTINCTIVE and bool(call.receiver))
 
@@ -477,6 +484,8 @@ def check_loop_pipeline(ctx: FileContext) -> None:
     for call in ctx.calls:
         if not call.command or call.command in LOOP_EXEMPT or not ctx.is_redis(call) or ctx.is_pipeline(call):
             continue
+        if call.splat:  # r.unlink(*batch): already one command per batch
+            continue
         loop = ctx.enclosing_loop(call.node)
         if loop is None or not ctx.adapter.loop_call_counts(call):
             continue
@@ -517,6 +526,32 @@ def check_timeouts(ctx: FileContext) -> None:
             continue
         if ctx.adapter.timeout_set(ctor) is False:
             ctx.report(NO_SOCKET_TIMEOUT, ctor.node)
+
+
+PLAIN_CONTAINERS = re.compile(
+    r"^(new\s+)?(dict|set|list|OrderedDict|defaultdict|Counter|Map|Set|WeakMap|HashMap|TreeMap|LinkedHashMap|"
+    r"ConcurrentHashMap|ArrayList|HashSet|make|cachetools\.\w+|LRUCache|TTLCache)\b")
+
+
+REDISH_FACTORY = re.compile(
+    r"(?i)redis|cluster|pool|jedis|lettuce|sentinel|connect|client|from_url|getresource|pipeline|pipelined|multi|"
+    r"sync|async|reactive|universal|ring|failover")
+CALL_KINDS = ("call", "call_expression", "new_expression", "method_invocation", "object_creation_expression", "await",
+              "await_expression")
+
+
+def _is_plain_container(value: SgNode) -> bool:
+    """Bound to something that is not a Redis client: a dict/map/list (a local `cache = {}`), or what a
+    factory with no Redis-like name returns (`client = axios.create()`, `cache = CacheBuilder...build()`)."""
+    if value.kind() in ("dictionary", "list", "set", "object", "array", "composite_literal",
+                        "dictionary_comprehension", "list_comprehension"):
+        return True
+    if PLAIN_CONTAINERS.match(value.text()):
+        return True
+    if value.kind() in CALL_KINDS:
+        return not REDISH_FACTORY.search(value.text().split("(", 1)[0] if value.kind() not in ("await", "await_expression")
+                                         else value.text())
+    return False
 
 
 def _resolve(ctx: FileContext, node: SgNode) -> SgNode:
@@ -630,7 +665,7 @@ def check_key_names(ctx: FileContext) -> None:
         if call.command not in KEYED or not call.args or not ctx.is_redis(call):
             continue
         key = ctx.adapter.literal(call.args[0])
-        if key is None:
+        if key is None or "/" in key or " " in key:  # a URL path or a sentence is no key
             continue
         ctx.facts["key_literals"] += 1
         if key and not re.search(r"[:{]", key):
@@ -712,6 +747,9 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
             if name:
                 ctx.pipeline_vars.add(name)
     ctx.assignments = adapter.assignments(root)
+    ctx.plain_vars = {name for name, values in ctx.assignments.items()
+                      if name not in ctx.client_vars and values and all(_is_plain_container(v) for v in values)}
+    ctx.plain_vars |= adapter.foreign_names(root)
     for check in CHECKS:
         check(ctx)
     adapter.extra(ctx)

@@ -149,7 +149,7 @@ class JavaScriptAdapter(Adapter):
         return found
 
     def has_hash_tag(self, node: SgNode) -> bool:
-        text = re.sub(r"\$\{[^}]*\}", "", node.text())
+        text = re.sub(r"\$\{[^}]*\}", "X", node.text())
         return bool(re.search(r"\{[^}]+\}", text))
 
     def timeout_set(self, call: Call) -> bool | None:

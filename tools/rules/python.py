@@ -127,9 +127,19 @@ class PythonAdapter(Adapter):
         found: dict[str, list[SgNode]] = {}
         for assignment in root.find_all(kind="assignment"):
             left, right = assignment.field("left"), assignment.field("right")
-            if left is not None and right is not None and left.kind() == "identifier":
-                found.setdefault(left.text(), []).append(right)
+            if left is not None and right is not None and left.kind() in ("identifier", "attribute"):
+                found.setdefault(last_identifier(left.text()), []).append(right)
         return found
+
+    def foreign_names(self, root: SgNode) -> set[str]:
+        """Names imported from caching layers that are not redis-py (Django's cache has its own default TTL)."""
+        names = set()
+        for statement in root.find_all(kind="import_from_statement"):
+            module = statement.field("module_name")
+            if module is not None and re.match(r"django\.core\.cache|flask_caching|cachetools|aiocache", module.text()):
+                names.update(n.text().split(" as ")[-1] for n in statement.find_all(kind="dotted_name")[1:])
+                names.update(a.field("alias").text() for a in statement.find_all(kind="aliased_import") if a.field("alias"))
+        return names
 
     def has_hash_tag(self, node: SgNode) -> bool:
         if self._is_fstring(node):

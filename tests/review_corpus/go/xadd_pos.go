@@ -1,0 +1,12 @@
+// expect: xadd-no-maxlen
+package events
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func Publish(ctx context.Context, rdb *redis.Client, id string) error {
+	return rdb.XAdd(ctx, &redis.XAddArgs{Stream: "events:orders", Values: map[string]any{"id": id}}).Err()
+}

@@ -1,0 +1,3 @@
+-- expect: lua-key-not-from-keys
+local key = 'user:profile:' .. ARGV[1]
+return redis.call('HGET', key, 'name')

@@ -1,0 +1,3 @@
+-- expect: lua-keys-command
+local found = redis.call('KEYS', ARGV[1])
+return #found

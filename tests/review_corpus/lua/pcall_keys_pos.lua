@@ -1,0 +1,3 @@
+-- expect: lua-keys-command
+local ok = redis.pcall("keys", "session:*")
+return ok
