@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
@@ -21,7 +21,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ask_redis.config import ConfigError, Settings, load
-from ask_redis.events import SCHEMA_VERSION, Final, Start, ToolCall, TurnUsage
+from ask_redis.events import SCHEMA_VERSION, Final, Start, ToolCall, ToolResult, TurnUsage
 from ask_redis.oneshot import describe_call
 from ask_redis.redact import redact
 
@@ -29,7 +29,7 @@ SERVER_NAME = "ask-redis"
 
 NO_API_KEY = ("no API key: the expert tool needs ANTHROPIC_API_KEY in this MCP server's environment "
               "(claude mcp add ask-redis -e ANTHROPIC_API_KEY=sk-ant-... -- ask-redis mcp) or api_key in "
-              "~/.config/ask-redis/config.toml; redis_overview works without one")
+              "~/.config/ask-redis/config.toml; review, redis_overview, redis_keyspace and redis_slowlog work without one")
 
 NO_REDIS_URL = ("no Redis URL: pass redis_url (redis://, rediss://, unix://), or start the server with "
                 "--redis-url or REDIS_URL in its environment")
@@ -38,7 +38,8 @@ INSTRUCTIONS = (
     "ask-redis is a senior Redis engineer. Call `expert` with a task (a question, a review request, an incident "
     "to explain) and, when a live instance matters, a redis_url: it reads the repository and inspects Redis "
     "read-only, and answers with file:line and INFO evidence. It can take a few minutes and reports progress. "
-    "`redis_overview` returns the instance's vital signs at once, with no model."
+    "Without a model, at once: `review` runs the deterministic checks (code, and the instance given a redis_url), "
+    "`redis_overview`, `redis_keyspace` and `redis_slowlog` inspect a live instance read-only."
 )
 
 EXPERT_DESCRIPTION = (
@@ -49,10 +50,33 @@ EXPERT_DESCRIPTION = (
     "per tool call and per turn. structuredContent is the `ask-redis --json` object (plus findings)."
 )
 
+RedisUrl = Annotated[str | None, Field(description="The Redis to look at, read-only: redis://, rediss://, unix:// "
+                                                   "(default: the server's --redis-url or REDIS_URL).")]
+
 OVERVIEW_DESCRIPTION = (
     "The vital signs of a live Redis, read-only and without a model: version, role, memory and maxmemory, eviction "
     "policy, fragmentation, keyspace and TTL coverage, hit ratio, clients, persistence, replication and the "
     "checklist's config values; for a Cluster, every primary. Values are never read."
+)
+
+KEYSPACE_DESCRIPTION = (
+    "A bounded, read-only sample of a live Redis keyspace, without a model: SCAN COUNT 1000 up to `budget` keys per "
+    "primary, with TYPE, MEMORY USAGE, PTTL, length and encoding pipelined per batch. Returns namespaces (key patterns "
+    "with ids folded to *) with key count, memory and TTL coverage, TTL buckets, top keys by memory and by length, "
+    "encodings against the listpack/intset limits, and big keys. Key names appear; values never."
+)
+
+SLOWLOG_DESCRIPTION = (
+    "The slow log (grouped by command, arguments never kept) and per-command latency (calls, usec/call, percentiles, "
+    "LATENCY LATEST events) of a live Redis, on every primary; read-only, without a model."
+)
+
+REVIEW_DESCRIPTION = (
+    "The expert's checks without a model: structural rules over the code (redis-py, ioredis/node-redis, go-redis, "
+    "Jedis/Lettuce, Lua: KEYS, SET without TTL, a client per request, unpipelined loops, unbounded reads, no "
+    "timeouts...) and, given a Redis URL, the live rules (maxmemory, eviction policy vs TTLs, hit ratio, "
+    "fragmentation, persistence, big keys...), then the review checklist item by item. Findings are candidates with "
+    "file:line (or instance/key), why, the fix and the checklist item; structuredContent is the report as JSON."
 )
 
 READ_ONLY = dict(read_only_hint=True, destructive_hint=False, idempotent_hint=True)
@@ -94,7 +118,7 @@ def progress_message(event: Any) -> str | None:
     return None
 
 
-async def drive(session: Any, task: str, ctx: Context) -> Final | None:
+async def drive(session: Any, task: str, ctx: Context) -> tuple[Final | None, list[ToolCall]]:
     """Run the loop in a worker thread, reporting progress; a cancelled request closes the event generator.
 
     The generator is only ever touched by the worker thread: on cancellation the worker sees the stop
@@ -125,6 +149,8 @@ async def drive(session: Any, task: str, ctx: Context) -> Final | None:
                 pass
 
     final: Final | None = None
+    calls: dict[str, ToolCall] = {}
+    succeeded: list[ToolCall] = []
     step = 0
     try:
         async with anyio.create_task_group() as group:
@@ -134,6 +160,10 @@ async def drive(session: Any, task: str, ctx: Context) -> Final | None:
                     async for event in receive:
                         if isinstance(event, Final):
                             final = event
+                        elif isinstance(event, ToolCall):
+                            calls[event.id] = event
+                        elif isinstance(event, ToolResult) and not event.is_error and event.id in calls:
+                            succeeded.append(calls[event.id])
                         message = progress_message(event)
                         if message:
                             step += 1
@@ -150,7 +180,35 @@ async def drive(session: Any, task: str, ctx: Context) -> Final | None:
             sys.stderr.flush()
     if crashed:
         raise crashed[0]
-    return final
+    return final, succeeded
+
+
+def review_findings(ctx: Any, calls: list[ToolCall]) -> list[dict[str, Any]]:
+    """Structured findings for the paths the expert ran `redis_review` on.
+
+    The engine is deterministic, so scanning the same paths again yields what the model saw, as data
+    (paths made relative to the workspace). They are candidates: the answer says which hold.
+    """
+    from ask_redis.tools.rules.engine import scan
+    from ask_redis.tools.workspace import resolve
+
+    root = ctx.workspace.resolve()
+    found: dict[tuple, dict[str, Any]] = {}
+    for call in calls:
+        if call.name != "redis_review":
+            continue
+        try:
+            target = resolve(ctx, call.input.get("path"))
+        except Exception:
+            continue
+        base = target if target.is_dir() else target.parent
+        for finding in scan(target).findings:
+            item = finding.to_dict()
+            if item.get("path"):
+                item["path"] = (base / item["path"]).relative_to(root).as_posix()
+                item["where"] = f"{item['path']}:{item['line']}" if item.get("line") else item["path"]
+            found.setdefault((item["rule_id"], item.get("path"), item.get("line")), item)
+    return redacted(list(found.values()))
 
 
 def build_server(defaults: Defaults | None = None) -> MCPServer:
@@ -188,46 +246,122 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
         except ModelError as error:
             return failure(str(error))
         try:
-            final = await drive(session, task, ctx)
+            final, calls = await drive(session, task, ctx)
+            findings = await anyio.to_thread.run_sync(review_findings, session.ctx, calls) if final else []
         except Exception as error:  # reported, not raised: the server keeps serving
             return failure(f"the expert failed unexpectedly: {type(error).__name__}: {error}")
+        finally:
+            close_session_resources(session)
         if final is None:
             return failure("the expert stopped without an answer")
-        findings = session.ctx.state.get("findings") or []
         structured = ExpertResult(**final.model_dump(), findings=findings)
         text = final.result if not final.is_error else f"ask-redis: {final.subtype}: {final.result}"
         return CallToolResult(content=[TextContent(type="text", text=text)],
                               structured_content=structured.model_dump(mode="json"), is_error=final.is_error)
 
-    @server.tool(
-        title="Redis overview (read-only)",
-        description=OVERVIEW_DESCRIPTION,
-        annotations=ToolAnnotations(title="Redis overview (read-only)", open_world_hint=False, **READ_ONLY),
-    )
-    def redis_overview(
-        redis_url: Annotated[str | None, Field(description="The Redis to look at: redis://, rediss://, unix:// "
-                                                           "(default: the server's --redis-url or REDIS_URL).")] = None,
-    ) -> Annotated[CallToolResult, dict[str, Any]]:
+    def redis_url_for(redis_url: str | None) -> str:
+        url = defaults.settings(redis_url=redis_url).redis_url
+        if not url:
+            raise ConfigError(NO_REDIS_URL)
+        return url
+
+    def inspect(name: str, redis_url: str | None, action: Callable[[Any], tuple[str, dict[str, Any]]]) -> CallToolResult:
+        """Connect read-only, run `action(conn) -> (text, data)`; every failure is one isError line."""
+        from ask_redis import redis_safety
         from ask_redis.redis_conn import RedisConnError, connect
+
+        try:
+            url = redis_url_for(redis_url)
+            with connect(url) as conn:
+                text, data = action(conn)
+        except (ConfigError, RedisConnError) as error:
+            return failure(str(error))
+        except redis_safety.RefusedCommand as error:
+            return failure(f"refused before sending: {error}")
+        except Exception as error:
+            return failure(f"{name} failed: {type(error).__name__}: {error}")
+        return CallToolResult(content=[TextContent(type="text", text=redact(text))], structured_content=redacted(data))
+
+    @server.tool(title="Redis overview", description=OVERVIEW_DESCRIPTION,
+                 annotations=ToolAnnotations(title="Redis overview", open_world_hint=False, **READ_ONLY))
+    def redis_overview(redis_url: RedisUrl = None) -> Annotated[CallToolResult, dict[str, Any]]:
         from ask_redis.redis_inspect import format_overview, overview
 
+        def action(conn):
+            data = overview(conn)
+            return format_overview(data), data
+
+        return inspect("redis_overview", redis_url, action)
+
+    @server.tool(title="Redis keyspace sample", description=KEYSPACE_DESCRIPTION,
+                 annotations=ToolAnnotations(title="Redis keyspace sample", open_world_hint=False, **READ_ONLY))
+    def redis_keyspace(
+        redis_url: RedisUrl = None,
+        budget: Annotated[int, Field(ge=1, le=200_000, description="Keys to sample per primary.")] = 10_000,
+        match: Annotated[str | None, Field(max_length=200, pattern=r"^[^\r\n\x00]*$",
+                                           description="SCAN MATCH glob to focus on, e.g. 'session:*'.")] = None,
+        type: Annotated[str | None, Field(pattern="^(string|hash|list|set|zset|stream)$",
+                                          description="Only keys of this type.")] = None,
+    ) -> Annotated[CallToolResult, dict[str, Any]]:
+        from ask_redis.redis_inspect import format_keyspace, sample_keyspace
+
+        def action(conn):
+            data = sample_keyspace(conn, budget, match=match, type_filter=type)
+            return format_keyspace(data), data
+
+        return inspect("redis_keyspace", redis_url, action)
+
+    @server.tool(title="Redis slow log and latency", description=SLOWLOG_DESCRIPTION,
+                 annotations=ToolAnnotations(title="Redis slow log and latency", open_world_hint=False, **READ_ONLY))
+    def redis_slowlog(redis_url: RedisUrl = None) -> Annotated[CallToolResult, dict[str, Any]]:
+        from ask_redis.redis_inspect import format_slowlog, latency, slowlog
+
+        def action(conn):
+            slow, lat = slowlog(conn), latency(conn)
+            return format_slowlog(slow, lat), {"slowlog": slow, "latency": lat}
+
+        return inspect("redis_slowlog", redis_url, action)
+
+    @server.tool(title="Redis review (no model)", description=REVIEW_DESCRIPTION,
+                 annotations=ToolAnnotations(title="Redis review (no model)", open_world_hint=False, **READ_ONLY))
+    def review(
+        path: Annotated[str | None, Field(description="File or directory to review (default: the server's repository).")] = None,
+        redis_url: Annotated[str | None, Field(description="Also run the live checks on this Redis, read-only "
+                                                           "(default: the server's --redis-url or REDIS_URL; none: code only).")] = None,
+    ) -> Annotated[CallToolResult, dict[str, Any]]:
+        from ask_redis.review import run_review
+        from ask_redis.review_report import render
+
         try:
-            url = defaults.settings(redis_url=redis_url).redis_url
+            settings = defaults.settings(redis_url=redis_url)
         except ConfigError as error:
             return failure(str(error))
-        if not url:
-            return failure(NO_REDIS_URL)
+        target = Path(path).expanduser() if path else settings.repo
+        if not target.is_absolute():
+            target = settings.repo / target
+        if not target.exists():
+            return failure(f"path {path}: no such file or directory")
         try:
-            with connect(url) as conn:
-                data = overview(conn)
-        except RedisConnError as error:
-            return failure(str(error))
+            report = run_review(target, settings.redis_url)
+            text = render(report, "text")
         except Exception as error:
-            return failure(f"redis_overview failed: {type(error).__name__}: {error}")
-        return CallToolResult(content=[TextContent(type="text", text=redact(format_overview(data)))],
-                              structured_content=redacted(data))
+            return failure(f"review failed: {type(error).__name__}: {error}")
+        if report.live_error:
+            text += f"\nlive checks skipped: {report.live_error}"
+        return CallToolResult(content=[TextContent(type="text", text=redact(text))], structured_content=redacted(report.to_dict()))
 
     return server
+
+
+def close_session_resources(session: Any) -> None:
+    """A long-lived server must not keep one Redis connection per finished run (the redis tools cache it in state)."""
+    from ask_redis.redis_conn import RedisConnection
+
+    for value in list(session.ctx.state.values()):
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, RedisConnection):
+                item.close()
+    session.ctx.state.clear()
 
 
 def redacted(value: Any) -> Any:

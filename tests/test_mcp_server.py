@@ -20,7 +20,7 @@ ASK_REDIS = Path(sys.executable).parent / "ask-redis"
 MODEL = "claude-sonnet-5-5"
 API_KEY = "sk-ant-mcp-test-key-4411"
 CANARY = "hunter2-canary"
-READ_ONLY_TOOLS = {"expert", "redis_overview"}
+READ_ONLY_TOOLS = {"expert", "review", "redis_overview", "redis_keyspace", "redis_slowlog"}
 
 
 def server_env(**extra: str) -> dict[str, str]:
@@ -72,7 +72,7 @@ def test_lists_read_only_tools_with_schemas(repo):
 
     tools, _ = run(scenario, server_env(), repo)
     by_name = {t.name: t for t in tools}
-    assert READ_ONLY_TOOLS <= set(by_name)
+    assert set(by_name) == READ_ONLY_TOOLS
     for t in tools:
         assert t.annotations is not None, t.name
         assert t.annotations.read_only_hint is True and t.annotations.destructive_hint is False, t.name
@@ -246,6 +246,70 @@ def redis_with_password(tmp_path):
     process.wait(10)
 
 
+def seed(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for i in range(50):
+        client.set(f"session:{i}", "x" * 20, ex=3600)
+        client.hset(f"user:{i}:profile", mapping={"name": "n", "plan": "free"})
+    client.close()
+
+
+def connected_clients(url: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.info("clients")["connected_clients"]) - 1
+    finally:
+        client.close()
+
+
+def test_expert_inspects_redis_without_leaking_the_password_or_the_connection(repo, redis_with_password):
+    responses = [
+        sse([tool("redis_overview")], "tool_use"),
+        sse([text("maxmemory is unset: set it and an eviction policy.")], "end_turn"),
+    ]
+
+    async def scenario(session):
+        return await session.call_tool("expert", {"task": "how is my redis?", "redis_url": redis_with_password})
+
+    with StandIn(responses=responses) as standin:
+        result, stderr = run(scenario, server_env(ANTHROPIC_API_KEY=API_KEY, ANTHROPIC_BASE_URL=standin.url, ASK_REDIS_MODEL=MODEL), repo)
+    assert result.is_error is False, first_text(result)
+    tool_output = json.dumps(standin.requests[1]["messages"][-1])
+    assert "maxmemory" in tool_output and "mode=standalone" in tool_output
+    assert CANARY not in json.dumps(standin.requests) + json.dumps(result.model_dump(mode="json")) + stderr
+    assert connected_clients(redis_with_password) == 0  # no connection outlives the run in a long-lived server
+
+
+def test_keyspace_and_slowlog_tools(repo, redis_with_password):
+    seed(redis_with_password)
+
+    async def scenario(session):
+        keyspace = await session.call_tool("redis_keyspace", {"redis_url": redis_with_password, "budget": 1000})
+        focused = await session.call_tool("redis_keyspace", {"redis_url": redis_with_password, "type": "hash"})
+        bad = await session.call_tool("redis_keyspace", {"redis_url": redis_with_password, "type": "module"})
+        slow = await session.call_tool("redis_slowlog", {"redis_url": redis_with_password})
+        return keyspace, focused, bad, slow
+
+    (keyspace, focused, bad, slow), stderr = run(scenario, server_env(), repo)
+    assert keyspace.is_error is False, first_text(keyspace)
+    data = keyspace.structured_content
+    assert data["sampled"] == 100 and data["complete"] is True
+    patterns = {n["pattern"]: n for n in data["namespaces"]}
+    assert patterns["session:*"]["keys"] == 50 and patterns["session:*"]["with_ttl"] == 50
+    assert patterns["user:*:profile"]["with_ttl"] == 0
+    assert "session:*" in first_text(keyspace)
+    assert focused.structured_content["sampled"] == 50 and set(focused.structured_content["types"]) == {"hash"}
+    assert bad.is_error and first_text(bad).startswith("invalid arguments for redis_keyspace: type: String should match pattern")
+    assert slow.is_error is False, first_text(slow)
+    assert set(slow.structured_content) == {"slowlog", "latency"}
+    assert "xxxxxxxxxxxxxxxxxxxx" not in first_text(keyspace) + json.dumps(data)  # values are never read
+    assert CANARY not in first_text(keyspace) + first_text(slow) + json.dumps(data) + json.dumps(slow.structured_content) + stderr
+
+
 def test_redis_overview_reads_a_live_instance_without_a_key(repo, redis_with_password):
     async def scenario(session):
         direct = await session.call_tool("redis_overview", {"redis_url": redis_with_password})
@@ -276,3 +340,41 @@ def test_bad_server_flags_exit_2_with_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == f"ask-redis mcp: --repo {tmp_path / 'missing'}: not a directory"
 
+
+
+def test_review_tool_runs_the_checks_without_a_key(repo):
+    async def scenario(session):
+        whole = await session.call_tool("review", {})
+        one_file = await session.call_tool("review", {"path": "cache.py"})
+        missing = await session.call_tool("review", {"path": "nope/"})
+        return whole, one_file, missing
+
+    (whole, one_file, missing), stderr = run(scenario, server_env(), repo)
+    assert whole.is_error is False, first_text(whole)
+    report = whole.structured_content
+    keys = [f for f in report["findings"] if f["rule_id"] == "keys-command"]
+    assert keys and keys[0]["where"] == "cache.py:6" and keys[0]["severity"] == "high"
+    assert "cache.py:6" in first_text(whole) and "keys-command" in first_text(whole)
+    assert report["counts"]["high"] >= 1 and len(report["checklist"]) == 10
+    assert one_file.structured_content["findings"] == report["findings"]
+    assert missing.is_error and first_text(missing) == "path nope/: no such file or directory"
+    assert CANARY not in json.dumps(report) + first_text(whole) + stderr
+
+
+def test_expert_reports_the_review_engine_findings_it_used(repo):
+    responses = [
+        sse([tool("redis_review")], "tool_use"),
+        sse([text("`KEYS` at cache.py:6 blocks the server; use SCAN.")], "end_turn"),
+    ]
+
+    async def scenario(session):
+        return await session.call_tool("expert", {"task": "review the cache"})
+
+    with StandIn(responses=responses) as standin:
+        result, _ = run(scenario, server_env(ANTHROPIC_API_KEY=API_KEY, ANTHROPIC_BASE_URL=standin.url, ASK_REDIS_MODEL=MODEL), repo)
+    assert result.is_error is False, first_text(result)
+    findings = result.structured_content["findings"]
+    assert [f["where"] for f in findings if f["rule_id"] == "keys-command"] == ["cache.py:6"]
+    # the same candidates the model was shown
+    shown = json.dumps(standin.requests[1]["messages"][-1])
+    assert all(f["rule_id"] in shown for f in findings if f["severity"] in ("high", "medium"))
