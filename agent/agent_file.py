@@ -65,7 +65,11 @@ def host_section(mcp_tools: list[str]) -> str:
 TOOL_USES = {
     "redis_overview": "the live instance's vital signs (memory, eviction policy, hit ratio, persistence, replication, "
                       "config) in one read-only call, no model",
-    "review": "the deterministic review checks (static + live), candidate findings to verify by reading the code",
+    "redis_keyspace": "a bounded sample of the keyspace: namespaces, memory, TTL coverage, big keys, encodings "
+                      "(key names, never values)",
+    "redis_slowlog": "the slow log grouped by command, and per-command latency",
+    "review": "the deterministic review checks over the code (and the instance, given a redis_url): candidate "
+              "findings with file:line to verify by reading the code",
 }
 
 
