@@ -61,10 +61,9 @@ def display_url(url: str) -> str:
     if not match:
         return redact(url or "")
     scheme, rest = match.groups()
+    # The last '@' ends the userinfo: a password may hold '@', '/', '?' unencoded. (An '@' in the query
+    # string would mask too much, never too little.)
     at = rest.rfind("@")
-    question = rest.find("?")
-    if 0 <= question < at:  # an '@' inside the query string, not userinfo
-        at = rest.rfind("@", 0, question)
     if at >= 0:
         userinfo, rest = rest[:at], rest[at + 1:]
         user = userinfo.split(":", 1)[0] if ":" in userinfo else ""
@@ -131,10 +130,7 @@ def parse_url(url: str) -> Target:
     if scheme not in ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel"):
         raise RedisConnError(f"unsupported scheme {scheme}:// in {shown} (use redis, rediss, unix or redis+sentinel)")
     target = Target(scheme=scheme, tls=scheme.startswith("rediss"))
-    at = rest.rfind("@")
-    question = rest.find("?")
-    if 0 <= question < at:
-        at = rest.rfind("@", 0, question)
+    at = rest.rfind("@")  # as in display_url
     if at >= 0:
         userinfo, rest = rest[:at], rest[at + 1:]
         if ":" in userinfo:
@@ -488,6 +484,11 @@ class RedisConnection:
         self.close()
 
 
+def _decode(value: Any) -> Any:
+    text = value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
+    return int(text) if isinstance(text, str) and text.isdigit() else text
+
+
 def _sentinel_master(target: Target, shown: str) -> tuple[str, int, dict[str, Any]]:
     failures = []
     secret_list = target.secrets()
@@ -507,6 +508,8 @@ def _sentinel_master(target: Target, shown: str) -> tuple[str, int, dict[str, An
             details = {"sentinel": f"{host}:{port}", "master_name": target.master, "sentinels_given": len(target.hosts)}
             try:
                 state = client.execute_command("SENTINEL", "MASTER", target.master)
+                if isinstance(state, list):
+                    state = {_decode(k): _decode(v) for k, v in zip(state[::2], state[1::2])}
                 if isinstance(state, dict):
                     for name in ("flags", "quorum", "num-other-sentinels", "num-slaves"):
                         if name in state:

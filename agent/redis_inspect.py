@@ -171,7 +171,7 @@ def overview(conn: RedisConnection) -> dict[str, Any]:
     cluster = None
     if conn.mode == "cluster":
         info = conn.nodes[0].call("CLUSTER", "INFO")
-        cluster = {k: info.get(k) for k in ("cluster_state", "cluster_slots_assigned", "cluster_slots_ok",
+        cluster = {k: _number(info.get(k)) for k in ("cluster_state", "cluster_slots_assigned", "cluster_slots_ok",
                                             "cluster_slots_pfail", "cluster_slots_fail", "cluster_known_nodes",
                                             "cluster_size")}
     keys = sum(db.get("keys", 0) for n in nodes for db in n["keyspace"].values())
@@ -184,6 +184,11 @@ def overview(conn: RedisConnection) -> dict[str, Any]:
     }
     return {"target": conn.display, "mode": conn.mode, "sentinel": conn.sentinel, "cluster": cluster,
             "nodes": nodes, "totals": totals}
+
+
+def _number(value: Any) -> Any:
+    text = _text(value) if value is not None else None
+    return int(text) if text is not None and text.lstrip("-").isdigit() else text
 
 
 def _ratio(value: Any) -> str:
