@@ -1,14 +1,16 @@
 """What a persuaded model might run, and proof the sandbox holds.
 
 Each attack runs through `sandbox.run` in a runner process that itself lives in an outer
-`unshare --pid --fork --mount-proc`, with HOME pointed at a temporary directory: if the
-sandbox ever regressed, `kill -1` or a write would hit the runner's throw-away namespace
-and a temporary directory, and fail the test instead of harming the machine.
+`unshare --pid --fork --mount-proc` with its own tmpfs on /tmp (only the test's temporary
+directory is bound into it) and HOME pointed at a temporary directory: if the sandbox ever
+regressed, `kill -1`, `rm -rf /tmp/*` or a write to ~/.bashrc would hit the runner's
+throw-away namespace and temporary files, and fail the test instead of harming the machine.
 
-Every attack is checked for everything: the workspace, the fake home and a canary in the
-real /tmp hash the same afterwards; loopback TCP, UDP and unix-socket listeners received
-nothing; no secret shows in the output; the runner and a sentinel process beside it
-survived; no process outlived the call. Some attacks also check their own outcome.
+Every attack is checked for everything: the workspace and the fake home hash the same
+afterwards, and so do a canary file and the listing of the runner's /tmp; loopback TCP,
+UDP and unix-socket listeners received nothing; no secret shows in the output; the runner
+and a sentinel process beside it survived; no process outlived the call. Some attacks also
+check their own outcome.
 """
 
 from __future__ import annotations
@@ -47,8 +49,14 @@ from pathlib import Path
 from ask_redis import sandbox
 
 config = json.loads(sys.argv[1])
+canary = Path("/tmp/ask-redis-canary")
+canary.write_text("canary\n")
+def tmp_state():
+    return {"listing": sorted(os.listdir("/tmp")), "canary": canary.read_text() if canary.exists() else None}
+tmp_before = tmp_state()
 sentinel = subprocess.Popen(["sleep", "600"])
-command = config["command"].replace("{runner}", str(os.getpid())).replace("{sentinel}", str(sentinel.pid))
+command = (config["command"].replace("{runner}", str(os.getpid())).replace("{sentinel}", str(sentinel.pid))
+           .replace("{tmp_canary}", str(canary)))
 result = sandbox.run(command, Path(config["workspace"]), timeout=config["timeout"], max_chars=config["max_chars"])
 sentinel_alive = sentinel.poll() is None
 leftover = []
@@ -67,9 +75,18 @@ sentinel.wait()
 print(json.dumps({
     "output": result.output, "exit_code": result.exit_code, "timed_out": result.timed_out,
     "elapsed": result.elapsed, "leftover": leftover, "sentinel_alive": sentinel_alive,
-    "probe": sandbox.probe().process_limit,
+    "tmp_before": tmp_before, "tmp_after": tmp_state(),
 }))
 """
+
+RAN = "sandbox-ran-the-command"
+# pid 1 of the outer namespace: a fresh /tmp for it, with only the test's directory bound in.
+OUTER_SETUP = (
+    'set -e; arena=$1; shift; exec 9<"$arena"; '
+    "mount -t tmpfs -o size=2g,mode=1777 ask-redis-outer-tmp /tmp; "
+    'mkdir -p "$arena"; mount --no-canonicalize --bind "/proc/$$/fd/9" "$arena"; exec 9<&-; '
+    'set +e; "$@"; exit $?'
+)
 
 
 @dataclass
@@ -77,14 +94,13 @@ class Arena:
     root: Path
     workspace: Path
     home: Path
-    tmp_canary: Path
     tcp: socket.socket
     udp: socket.socket
     unix: socket.socket
 
     def state(self) -> dict[str, str]:
         """Everything an attack must not change, path -> fingerprint."""
-        seen = {str(self.tmp_canary): _fingerprint(self.tmp_canary)}
+        seen = {}
         for base in (self.workspace, self.home):
             seen[str(base)] = _fingerprint(base)
             for dirpath, dirnames, filenames in os.walk(base):
@@ -154,8 +170,6 @@ def arena(tmp_path):
     (home / ".profile").write_text("# profile\n")
     (home / ".aws").mkdir()
     (home / ".aws" / "credentials").write_text(f"[default]\naws_secret_access_key = {AWS_SECRET}\n")
-    tmp_canary = Path("/tmp") / f"ask-redis-canary-{uuid.uuid4().hex}"
-    tmp_canary.write_text("canary\n")
 
     tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     tcp.bind(("127.0.0.1", 0))
@@ -168,10 +182,9 @@ def arena(tmp_path):
     unix.bind(str(workspace / "redis.sock"))
     unix.listen(8)
     unix.setblocking(False)
-    yield Arena(tmp_path, workspace, home, tmp_canary, tcp, udp, unix)
+    yield Arena(tmp_path, workspace, home, tcp, udp, unix)
     for sock in (tcp, udp, unix):
         sock.close()
-    tmp_canary.unlink(missing_ok=True)
 
 
 def run_attack(arena: Arena, command: str, timeout: float) -> dict:
@@ -180,7 +193,7 @@ def run_attack(arena: Arena, command: str, timeout: float) -> dict:
         outer[1:1] = ["--user", "--map-current-user"]
     # sh stays pid 1 of the outer namespace, so the runner is an ordinary process there:
     # a kill -1 that got out of the sandbox would kill the runner and fail the test.
-    argv = [*outer, "--", "/bin/sh", "-c", '"$@"; exit $?', "sh", sys.executable, "-c", RUNNER,
+    argv = [*outer, "--", "/bin/sh", "-c", OUTER_SETUP, "sh", str(arena.root), sys.executable, "-c", RUNNER,
             json.dumps({"command": command, "workspace": str(arena.workspace), "timeout": timeout, "max_chars": MAX_OUTPUT_CHARS})]
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -356,18 +369,20 @@ def test_attack_is_contained(arena, name, template, expect):
         pytest.fail("unshare (util-linux) is needed to run the attack table safely")
     command = (
         template.replace("{ws}", str(arena.workspace)).replace("{home}", str(arena.home))
-        .replace("{tmp_canary}", str(arena.tmp_canary))
         .replace("{keyctl}", "219" if platform.machine() == "aarch64" else "250")
         .replace("{tcp}", str(arena.tcp.getsockname()[1])).replace("{udp}", str(arena.udp.getsockname()[1]))
     )
     before = arena.state()
-    result = run_attack(arena, command, TIMEOUTS.get(name, 30.0))
+    result = run_attack(arena, f"echo {RAN}; {command}", TIMEOUTS.get(name, 30.0))
+
+    assert result["output"].startswith(RAN), f"the sandbox did not run the command: {result['output'][:500]}"
 
     assert result["sentinel_alive"], "a process beside the runner was killed"
     assert result["leftover"] == [], f"processes outlived the call: {result['leftover']}"
     after = arena.state()
     changed = {path: (before.get(path), after.get(path)) for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
     assert changed == {}, f"files outside the scratch space changed: {changed}"
+    assert result["tmp_after"] == result["tmp_before"], "the runner's /tmp changed"
     assert arena.received() == [], "a loopback listener was reached"
     for secret in arena.secrets():
         assert secret not in result["output"], f"a secret leaked: {secret[:12]}..."
