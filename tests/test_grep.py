@@ -232,3 +232,13 @@ def test_ripgrep_is_found_beside_the_interpreter_then_on_path(monkeypatch, tmp_p
     with pytest.raises(ToolError, match="ripgrep"):
         grep.ripgrep_binary()
     assert "ripgrep" in TOOLS["Grep"].unavailable_reason(None)
+
+
+def test_confinement_check_on_result_paths(ws):
+    from ask_redis.tools.workspace import Confinement
+
+    check = Confinement(ws.root.resolve())
+    assert check.inside("src/app/cache/redis_client.py") and check.inside("src/inside_link.py")
+    assert check.inside("cache notes.md") and check.inside(".")
+    for escaping in ("canary_link.txt", "outside_dir/inner.py", "..", "../outside/canary.txt", "src/../../outside"):
+        assert not check.inside(escaping), escaping

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools import grep
 from ask_redis.tools.grep import COMMON_FLAGS, IGNORE_RULES, RipgrepRun, check_argument, glob_filter, ripgrep_binary
-from ask_redis.tools.workspace import is_inside_real, relative, resolve
+from ask_redis.tools.workspace import Confinement, relative, resolve
 
 MAX_RESULTS = 100
 # Counting the ignored files that match takes a second listing without ignore rules; it gets less time.
@@ -104,11 +104,11 @@ class Glob(Tool):
 
         shown_dir = relative(ctx, directory)
         prefix = "" if shown_dir == "." else shown_dir + "/"
-        root = ctx.workspace.resolve()
+        confinement = Confinement(ctx.workspace.resolve())
         lines = []
         for raw in paths[:MAX_RESULTS]:
             path = prefix + raw.decode("utf-8", errors="replace")
-            if is_inside_real(root, path):
+            if confinement.inside(path):
                 lines.append(path)
         notes = []
         if len(paths) > MAX_RESULTS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import selectors
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ask_redis.tools import Tool, ToolContext, ToolError
-from ask_redis.tools.workspace import is_inside_real, relative, resolve
+from ask_redis.tools.workspace import Confinement, relative, resolve
 
 TIME_LIMIT_SECONDS = 20.0
 # ripgrep output beyond this is not read (the search stops, and the result says so).
@@ -279,9 +280,11 @@ class Grep(Tool):
         elif mode == "count":
             mode_args = ["--count", "--with-filename", "--null"]
         else:
-            mode_args = ["--with-filename", "--null", f"--max-columns={MAX_COLUMNS}", "--max-columns-preview"]
-            if input.line_numbers:
-                mode_args.append("--line-number")
+            # --heading prints each file's path once, then its lines, then a blank line: files split apart in C
+            # and sort by path without touching each line. Line numbers are always asked for (they keep every
+            # line non-empty, so a blank line only ever ends a file) and dropped afterwards if -n is false.
+            mode_args = ["--heading", "--with-filename", "--null", "--line-number",
+                         f"--max-columns={MAX_COLUMNS}", "--max-columns-preview"]
             for flag, value in (("-C", input.context), ("-A", input.after), ("-B", input.before)):
                 if value is not None:
                     mode_args += [flag, str(value)]
@@ -307,7 +310,7 @@ class Grep(Tool):
         if result.returncode == 2 and result.out:
             notes.append(f"some files could not be searched: {result.error_message().splitlines()[0]}")
 
-        root = ctx.workspace.resolve()
+        root = Confinement(ctx.workspace.resolve())
         if mode == "content":
             body, total = _content(result, prefix, allowed, input, root)
             unit = "lines"
@@ -339,7 +342,10 @@ def _nothing_found(probe: list[str], cwd: Path, prefix: str, notes: list[str]) -
     return text
 
 
-def _listing(result: RipgrepResult, prefix: str, allowed: set[bytes] | None, input: GrepInput, root: Path,
+_COUNT_ROW = re.compile(rb"([^\n]*)\0(\d+)\n")
+
+
+def _listing(result: RipgrepResult, prefix: str, allowed: set[bytes] | None, input: GrepInput, root: Confinement,
              mode: str) -> tuple[list[str], int]:
     if mode == "files_with_matches":
         paths = result.entries(b"\0")
@@ -347,69 +353,62 @@ def _listing(result: RipgrepResult, prefix: str, allowed: set[bytes] | None, inp
             paths = [p for p in paths if p in allowed]
         paths.sort()
         page = [prefix + _decode(p) for p in _page(paths, input.offset, input.head_limit)]
-        page = [p for p in page if is_inside_real(root, p)]
+        page = [p for p in page if root.inside(p)]
         header = f"Found {len(paths)} file{'s' if len(paths) != 1 else ''}"
         return [header, *page], len(paths)
-    rows = []
-    occurrences = 0
-    for line in result.entries(b"\n"):
-        path, _, count = line.partition(b"\0")
-        if allowed is not None and path not in allowed:
-            continue
-        rows.append((path, count))
-        occurrences += int(count or 0)
+    rows = _COUNT_ROW.findall(result.out)
+    if allowed is not None:
+        rows = [row for row in rows if row[0] in allowed]
     rows.sort()
+    occurrences = sum(int(count) for _, count in rows)
     page = [(prefix + _decode(p), c.decode()) for p, c in _page(rows, input.offset, input.head_limit)]
-    lines = [f"{p}:{c}" for p, c in page if is_inside_real(root, p)]
+    lines = [f"{p}:{c}" for p, c in page if root.inside(p)]
     summary = f"Found {occurrences} matching line{'s' if occurrences != 1 else ''} in {len(rows)} file{'s' if len(rows) != 1 else ''}"
     return [summary, *lines], len(rows)
 
 
 def _content(result: RipgrepResult, prefix: str, allowed: set[bytes] | None, input: GrepInput,
-             root: Path) -> tuple[list[str], int]:
-    # ripgrep prints each file's lines together (in parallel, files come in any order); group them by file
-    # so the result can be sorted by path. `--` separates non-adjacent groups; one between two files is dropped.
-    blocks: dict[bytes, list[bytes]] = {}
-    current: list[bytes] | None = None
-    current_path = None
-    pending_separator = False
-    for line in result.entries(b"\n"):
-        path, nul, rest = line.partition(b"\0")
-        if not nul:
-            pending_separator = line == b"--"
+             root: Confinement) -> tuple[list[str], int]:
+    out = result.out
+    if not result.complete:
+        out = out[:out.rfind(b"\n") + 1]  # keep whole lines only
+    files = []
+    for block in out.rstrip(b"\n").split(b"\n\n"):
+        path, nul, lines = block.partition(b"\0")
+        if nul and (allowed is None or path in allowed):
+            files.append((path, lines))
+    files.sort()
+    total = sum(lines.count(b"\n") + 1 for _, lines in files)
+
+    skip = input.offset
+    wanted = input.head_limit or total
+    shown_lines: list[str] = []
+    for path, lines in files:
+        if len(shown_lines) >= wanted:
+            break
+        count = lines.count(b"\n") + 1
+        if skip >= count:
+            skip -= count
             continue
-        if path != current_path:
-            current_path = path
-            current = blocks.setdefault(path, [])
-        elif pending_separator:
-            current.append(b"--")
-        pending_separator = False
-        current.append(rest)
-    lines: list[tuple[bytes, bytes]] = []
-    for path in sorted(blocks):
-        if allowed is not None and path not in allowed:
-            continue
-        lines.extend((path, rest) for rest in blocks[path])
-    page = _page(lines, input.offset, input.head_limit)
-    checked: dict[bytes, bool] = {}
-    out = []
-    for path, rest in page:
         shown = prefix + _decode(path)
-        if path not in checked:
-            checked[path] = is_inside_real(root, shown)
-        if not checked[path]:
+        if not root.inside(shown):
+            skip = max(skip - count, 0)
             continue
-        if rest == b"--":
-            out.append("--")
-            continue
-        text = _decode(rest)
-        if input.line_numbers:
-            # rest is "N:text" for a match, "N-text" for a context line; rg's own output shape is kept.
-            digits = len(text) - len(text.lstrip("0123456789"))
-            out.append(f"{shown}{text[digits:digits + 1] or ':'}{text}")
-        else:
-            out.append(f"{shown}:{text}")
-    return out, len(lines)
+        for line in lines.split(b"\n")[skip:skip + wanted - len(shown_lines)]:
+            shown_lines.append(_format_line(shown, _decode(line), input.line_numbers))
+        skip = 0
+    return shown_lines, total
+
+
+def _format_line(path: str, line: str, line_numbers: bool) -> str:
+    """ripgrep's own shape: path:N:text for a match, path-N-text for context, "--" between groups."""
+    if line == "--":
+        return line
+    digits = len(line) - len(line.lstrip("0123456789"))
+    separator = line[digits:digits + 1] or ":"
+    if line_numbers:
+        return f"{path}{separator}{line}"
+    return f"{path}{separator}{line[digits + 1:]}"
 
 
 TOOLS = [Grep()]

@@ -42,6 +42,29 @@ def is_inside_real(root: Path, relative_path: str) -> bool:
         return False
 
 
+class Confinement:
+    """Checks many workspace-relative paths quickly: each directory's real path is worked out once."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = str(root)
+        self._directories: dict[str, bool] = {}
+
+    def _within(self, real: str) -> bool:
+        return real == self._root or real.startswith(self._root.rstrip(os.sep) + os.sep)
+
+    def inside(self, relative_path: str) -> bool:
+        full = os.path.join(self._root, relative_path)
+        head, tail = os.path.split(full)
+        if tail in ("", ".", ".."):
+            return self._within(os.path.realpath(full))
+        known = self._directories.get(head)
+        if known is None:
+            known = self._directories[head] = self._within(os.path.realpath(head))
+        if not known:
+            return False
+        return not os.path.islink(full) or self._within(os.path.realpath(full))
+
+
 def relative(ctx: ToolContext, real: Path) -> str:
     """How a result names a path: relative to the workspace."""
     try:
