@@ -136,7 +136,7 @@ def sarif(report: "Report") -> str:
             "help": {"text": f"{rule.fix} (serves: {rule.serves})",
                      "markdown": f"**Fix:** {rule.fix}\n\n**Serves:** {rule.serves}"},
             "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-            "properties": {"tags": ["redis", "live" if rule.live else "static", *rule.languages],
+            "properties": {"tags": list(dict.fromkeys(["redis", "live" if rule.live else "static", *rule.languages])),
                            "security-severity": SECURITY_SEVERITY[rule.severity],
                            "precision": "medium" if not rule.live else "high"},
         })

@@ -151,9 +151,11 @@ RULES = [MAXMEMORY_UNSET, MEMORY_NEAR_LIMIT, NOEVICTION_CACHE, VOLATILE_FEW_TTL,
 CACHE_LIKE = re.compile(r"(?i)cache|session|tmp|temp|throttle|rate|otp|token")
 FRAGMENTATION_RATIO = 1.4
 FRAGMENTATION_BYTES = 10 * 1024 * 1024
+DOCTOR_MIN_USED = 5 * 1024 * 1024
 MIN_READS_FOR_HIT_RATIO = 100
 MAX_NAMESPACE_FINDINGS = 10
 MAX_BIG_KEY_FINDINGS = 10
+SLOWLOG_ENTRIES_READ = 1000  # the allowlist's ceiling for SLOWLOG GET
 
 
 @dataclass
@@ -208,7 +210,8 @@ def check_overview(result: LiveResult, data: dict[str, Any], keyspace: dict[str,
             result.add(CLIENTS_NEAR_MAX, name, f"{clients['connected']} connected of maxclients {clients['max']}")
 
         ratio, wasted = memory["fragmentation_ratio"], memory["fragmentation_bytes"] or 0
-        if ratio and ratio > FRAGMENTATION_RATIO and wasted > FRAGMENTATION_BYTES:
+        # MEMORY DOCTOR says nothing about an instance under 5 MB: its RSS is mostly the allocator's floor.
+        if ratio and ratio > FRAGMENTATION_RATIO and wasted > FRAGMENTATION_BYTES and (memory["used_bytes"] or 0) >= DOCTOR_MIN_USED:
             result.add(FRAGMENTATION, name, f"mem_fragmentation_ratio {ratio:.2f}, {_mb(wasted)} wasted")
 
         rdb_on = bool((persistence["save"] or "").strip())
@@ -300,23 +303,26 @@ def inspect(url: str, budget: int = 10_000) -> LiveResult:
         return result
     with conn:
         result.target = conn.display
+        # Observe before disturbing: the key sample's reads count as keyspace hits and land in a slow
+        # log that logs everything, so the slow log and INFO are read first.
+        try:
+            result.slowlog = redis_inspect.slowlog(conn, SLOWLOG_ENTRIES_READ)
+        except (RedisConnError, RefusedCommand) as error:
+            result.notes.append(f"slow log not read: {error}")
+        try:
+            result.overview = redis_inspect.overview(conn)
+        except (RedisConnError, RefusedCommand) as error:
+            result.error = f"overview failed: {error}"
+            return result
         try:
             result.keyspace = redis_inspect.sample_keyspace(conn, budget)
         except (RedisConnError, RefusedCommand) as error:
             result.notes.append(f"keyspace sample failed: {error}")
-        try:
-            result.overview = redis_inspect.overview(conn)
-            check_overview(result, result.overview, result.keyspace)
-        except (RedisConnError, RefusedCommand) as error:
-            result.error = f"overview failed: {error}"
-            return result
-        if result.keyspace is not None:
-            check_keyspace(result, result.keyspace)
-        try:
-            result.slowlog = redis_inspect.slowlog(conn)
-            check_slowlog(result, result.slowlog)
-        except (RedisConnError, RefusedCommand) as error:
-            result.notes.append(f"slow log not read: {error}")
+    check_overview(result, result.overview, result.keyspace)
+    if result.keyspace is not None:
+        check_keyspace(result, result.keyspace)
+    if result.slowlog is not None:
+        check_slowlog(result, result.slowlog)
     order = {r.id: i for i, r in enumerate(RULES)}
     result.findings.sort(key=lambda f: (-f.severity, order.get(f.rule_id, 0)))
     return result
