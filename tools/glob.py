@@ -14,7 +14,7 @@ from ask_redis.tools.workspace import Confinement, relative, resolve
 
 MAX_RESULTS = 100
 # Counting the ignored files that match takes a second listing without ignore rules; it gets less time.
-IGNORED_COUNT_TIME_LIMIT = 10.0
+IGNORED_COUNT_TIME_LIMIT = 3.0
 _GLOB_CHARS = frozenset("*?[{")
 
 DESCRIPTION = """- Fast file pattern matching tool that works with any codebase size

@@ -20,7 +20,7 @@ from ask_redis.tools.workspace import Confinement, relative, resolve
 
 TIME_LIMIT_SECONDS = 20.0
 # ripgrep output beyond this is not read (the search stops, and the result says so).
-MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 DEFAULT_HEAD_LIMIT = 250
 MAX_COLUMNS = 500
 VCS_DIRS = (".git", ".svn", ".hg", ".bzr", ".jj", ".sl", "_darcs", "CVS")
@@ -331,7 +331,7 @@ class Grep(Tool):
 def _nothing_found(probe: list[str], cwd: Path, prefix: str, notes: list[str]) -> str:
     text = f"No matches found (hidden files were searched; VCS directories and files ignored by {IGNORE_RULES} were skipped)"
     # How many ignored files would have matched: a short second search without the ignore rules.
-    found = RipgrepRun.start(probe, cwd, min(5.0, TIME_LIMIT_SECONDS)).finish()
+    found = RipgrepRun.start(probe, cwd, min(2.0, TIME_LIMIT_SECONDS)).finish()
     ignored = sorted(found.entries(b"\0"))
     if ignored:
         more = "" if found.complete else "+"
