@@ -114,11 +114,14 @@ class Chat:
             with LiveAnswer(self.out.console) as renderer:
                 self._run_turn(text, renderer)
         else:
-            from ask_redis.oneshot import Printer
+            from ask_redis.chat_render import PlainAnswer
 
-            printer = Printer("text", self.settings.verbose, out=self.out.out, err=self.out.err)
-            self._run_turn(text, printer)
-            if printer.finish():
+            answer = PlainAnswer(self.out, self.settings.verbose)
+            try:
+                self._run_turn(text, answer)
+            finally:
+                answer.end_line()
+            if answer.failed:
                 self.failed = True
 
     def _run_turn(self, text: str, render: Any) -> None:
@@ -144,10 +147,7 @@ class Chat:
         except KeyboardInterrupt:
             events.close()
             self._settle("".join(partial), INTERRUPTED)
-            if hasattr(render, "cancelled"):
-                render.cancelled()
-            else:
-                self.out.notice("cancelled")
+            render.cancelled()
             raise
         finally:
             if final is not None and final.subtype == "error_api":
@@ -264,7 +264,6 @@ def banner(chat: Chat, resumed: bool) -> None:
 
     from ask_redis.oneshot import unavailable_lines
     from ask_redis.redact import redact
-    from ask_redis.slash import KEYS
 
     console = chat.out.console
     start = chat.session.start_event()
@@ -276,13 +275,15 @@ def banner(chat: Chat, resumed: bool) -> None:
     sandbox = chat.session.unavailable.get("Bash")
     grid.add_row(Text("sandbox", style="dim"), Text(f"off: {sandbox}", style="yellow") if sandbox
                  else Text("Bash runs in a bubblewrap sandbox (no network, read-only repository)"))
-    others = [line for line in unavailable_lines(start) if not line.startswith("not offered: Bash:")]
+    left_out = {name: why for name, why in start.tools_unavailable.items()
+                if name != "Bash" and (start.redis or not name.lower().startswith("redis"))}
+    others = unavailable_lines(start.model_copy(update={"tools_unavailable": left_out}))
     for line in others:
         grid.add_row("", Text(line, style="dim"))
     if not chat.has_key:
         grid.add_row(Text("model", style="dim"), Text(NO_KEY.format(path=config_path()) + "; /review works without one", style="yellow"))
     console.print(grid)
-    console.print(Text(KEYS + " · /help", style="dim"))
+    console.print(Text("Enter sends · Alt-Enter or Ctrl-J: new line · Ctrl-R: search history · /help: commands and keys", style="dim"))
     if resumed:
         show_resumed(chat)
 
@@ -357,9 +358,16 @@ def prompt_session(chat: Chat) -> Any:
     @keys.add("enter")
     def _send(event: Any) -> None:
         buffer = event.current_buffer
-        if buffer.complete_state and buffer.complete_state.current_completion:
-            buffer.apply_completion(buffer.complete_state.current_completion)
-            return
+        state = buffer.complete_state
+        if state:
+            chosen = state.current_completion
+            if chosen is None and buffer.text.startswith("/") and state.completions:
+                chosen = state.completions[0]  # `/he` + Enter runs /help
+            if chosen is not None:
+                buffer.apply_completion(chosen)
+            buffer.cancel_completion()
+            if not (buffer.text.startswith("/") and " " not in buffer.text.strip()):
+                return  # a path was chosen mid-sentence: keep writing
         buffer.validate_and_handle()
 
     @keys.add("escape", "enter")

@@ -59,6 +59,48 @@ class RichOutput:
         self.console.print(Text(f"error: {text}", style="bold red"))
 
 
+class PlainAnswer:
+    """One turn, piped: the answer on stdout (a line break between the texts around tool calls), tool progress
+    on stderr with --verbose (or when stderr is a terminal), errors as one line on stderr."""
+
+    def __init__(self, output: PlainOutput, verbose: bool):
+        self.out, self.err = output.out, output.err
+        self.progress = verbose or self.err.isatty()
+        self.at_line_start = True
+        self.failed = False
+
+    def __call__(self, event: Any) -> None:
+        if isinstance(event, TextDelta):
+            self.out.write(event.text)
+            self.out.flush()
+            self.at_line_start = event.text.endswith("\n")
+        elif isinstance(event, ToolCall):
+            self.end_line()
+            if self.progress:
+                self.err.write(f"⏺ {describe_call(event.name, event.input)}\n")
+        elif isinstance(event, ToolResult) and self.progress:
+            self.err.write(f"  ⎿ {outcome_line(event)}\n")
+        elif isinstance(event, Notice):
+            self.end_line()
+            self.err.write(f"ask-redis: {event.message}\n")
+        elif isinstance(event, Final):
+            self.end_line()
+            self.failed = event.is_error
+            if event.is_error and event.subtype != "error_max_tokens":  # a cut answer was already noticed
+                self.err.write(f"ask-redis: error: {event.result}\n")
+        self.err.flush()
+
+    def cancelled(self) -> None:
+        self.end_line()
+        self.err.write("ask-redis: cancelled\n")
+
+    def end_line(self) -> None:
+        if not self.at_line_start:
+            self.out.write("\n")
+            self.out.flush()
+            self.at_line_start = True
+
+
 def stable_cut(text: str) -> int:
     """Length of the prefix of streamed markdown made of finished blocks (ended by a blank line outside a fence)."""
     in_fence, cut, position = False, 0, 0
@@ -106,6 +148,7 @@ class LiveAnswer:
         self.running = None
         self.live.update(Text(""))
         self.live.stop()
+        self.console.print()
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, TextDelta):
@@ -140,7 +183,7 @@ class LiveAnswer:
         cut = len(self.pending) if everything else stable_cut(self.pending)
         block, self.pending = self.pending[:cut], self.pending[cut:]
         if block.strip():
-            if self.blocks_printed:
+            if self.blocks_printed and not block.lstrip().startswith(("```", "~~~")):
                 self.console.print()
             self.console.print(Markdown(block.strip("\n")))
             self.blocks_printed += 1

@@ -102,8 +102,6 @@ def compact(conversation: Conversation, model: Any, keep_turns: int = KEEP_TURNS
     (the history is then left as it was).
     """
     messages = conversation.messages
-    if len(messages) < 3:
-        raise NothingToCompact("nothing to compact yet")
     cut = split_point(messages, keep_turns)
     if cut == 0:
         raise NothingToCompact("nothing to compact yet")

@@ -17,8 +17,11 @@ from ask_redis.redact import redact
 COMMAND = re.compile(r"^/([a-z]+)(?:\s+(.*))?$", re.S)
 COMMANDS: dict[str, tuple[Callable[[Any, str], bool], str, str]] = {}
 
-KEYS = ("Enter sends · Alt-Enter (Esc Enter) or Ctrl-J: new line · Ctrl-R: search history · Tab: complete "
-        "· Ctrl-O: last tool output · Ctrl-C: cancel the answer (twice at an empty prompt: exit) · Ctrl-D: exit")
+KEYS = [
+    "Enter sends · Alt-Enter (Esc Enter) or Ctrl-J: new line · pasting several lines works",
+    "Tab: complete commands and workspace paths · Up/Down: history · Ctrl-R: search history",
+    "Ctrl-O: the last tool output in full · Ctrl-C: cancel the answer; twice at an empty prompt: exit · Ctrl-D: exit",
+]
 
 
 def command(name: str, usage: str, text: str):
@@ -59,7 +62,7 @@ def fail(chat: Any, message: str) -> bool:
 def _help(chat: Any, argument: str) -> bool:
     width = max(len(usage) for _, usage, _ in COMMANDS.values())
     lines = [f"{usage:<{width}}  {text}" for _, usage, text in COMMANDS.values()]
-    chat.out.say("\n".join(lines + ["", KEYS]))
+    chat.out.say("\n".join(lines + ["", *KEYS]))
     return True
 
 
@@ -117,7 +120,7 @@ def _redis_summary(url: str) -> str:
         return f"{version}{connection.mode}{f', {count} primaries' if count > 1 else ''}"
 
 
-@command("redis", "/redis [URL|off]", "show, set (checked by connecting) or drop the Redis to inspect read-only")
+@command("redis", "/redis [URL|off]", "show, set (checked by connecting) or drop the Redis to inspect")
 def _redis(chat: Any, argument: str) -> bool:
     from ask_redis.redis_conn import RedisConnError, display_url, parse_url
 
@@ -133,7 +136,7 @@ def _redis(chat: Any, argument: str) -> bool:
         parse_url(argument)
         summary = _redis_summary(argument)
     except RedisConnError as error:
-        return fail(chat, f"{error}; Redis target unchanged")
+        return fail(chat, f"{str(error).rstrip('.')}; Redis target unchanged")
     chat.rebuild(chat.settings.model_copy(update={"redis_url": argument}))
     chat.out.say(f"redis: {display_url(argument)} ({summary}; read-only)")
     return True
@@ -191,7 +194,7 @@ def markdown_export(chat: Any) -> str:
     return redact("\n".join(lines))
 
 
-@command("save", "/save [FILE]", "save the session now (it is saved after every turn); FILE: also export it as markdown")
+@command("save", "/save [FILE]", "save now (done after every turn anyway); FILE: export as markdown")
 def _save(chat: Any, argument: str) -> bool:
     path = chat.save()
     if path is None:
@@ -241,12 +244,11 @@ def _resume(chat: Any, argument: str) -> bool:
     return True
 
 
-@command("review", "/review [PATH]", "run the offline checks (no model) on the workspace and the Redis, into the conversation")
+@command("review", "/review [PATH]", "run the offline checks (no model) into the conversation")
 def _review(chat: Any, argument: str) -> bool:
     try:
-        from ask_redis import review
-        run_review = review.run_review
-    except (ImportError, AttributeError):
+        from ask_redis import review, review_report
+    except ImportError:
         return fail(chat, "the offline review is not available in this installation")
     path = Path(argument).expanduser() if argument else chat.settings.repo
     if not path.is_absolute():
@@ -254,10 +256,12 @@ def _review(chat: Any, argument: str) -> bool:
     if not path.exists():
         return fail(chat, f"{argument}: no such file or directory")
     try:
-        report = run_review(path, chat.settings.redis_url)
+        report = review.run_review(path, chat.settings.redis_url)
+        text = review_report.render(report, "markdown")
     except Exception as error:  # one line, whatever went wrong inside the checks
         return fail(chat, f"the review failed: {redact(f'{type(error).__name__}: {error}')}")
-    text = report if isinstance(report, str) else getattr(report, "markdown", None) or str(report)
+    if report.live_error:
+        chat.out.notice(f"live checks skipped: {redact(report.live_error)}")
     text = redact(text)
     chat.out.markdown(text)
     chat.conversation.add_user(f"[Report of the offline checks (/review {path}), shown to the user]\n\n{text}")
