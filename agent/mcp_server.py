@@ -27,8 +27,8 @@ from ask_redis.redact import redact
 
 SERVER_NAME = "ask-redis"
 
-NO_API_KEY = ("no API key: the expert tool needs ANTHROPIC_API_KEY in this MCP server's environment "
-              "(claude mcp add ask-redis -e ANTHROPIC_API_KEY=sk-ant-... -- ask-redis mcp) or api_key in "
+NO_API_KEY = ("no API key: the expert tool needs ANTHROPIC_API_KEY in this MCP server's environment (Claude Code: "
+              "the -e option of claude mcp add; Codex: env in ~/.codex/config.toml) or api_key in "
               "~/.config/ask-redis/config.toml; review, redis_overview, redis_keyspace and redis_slowlog work without one")
 
 NO_REDIS_URL = ("no Redis URL: pass redis_url (redis://, rediss://, unix://), or start the server with "

@@ -158,7 +158,7 @@ def test_no_api_key_is_a_clear_error_result(repo):
     result, _ = run(scenario, server_env(), repo)
     assert result.is_error
     assert first_text(result).startswith("no API key: the expert tool needs ANTHROPIC_API_KEY")
-    assert "claude mcp add ask-redis -e ANTHROPIC_API_KEY=" in first_text(result)
+    assert "the -e option of claude mcp add" in first_text(result) and "[REDACTED]" not in first_text(result)
 
 
 def test_api_failure_is_an_error_result_without_the_key(repo):
