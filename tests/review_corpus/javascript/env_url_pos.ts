@@ -1,0 +1,4 @@
+// expect: no-socket-timeout
+import Redis from "ioredis";
+
+export const redis = new Redis(process.env.REDIS_URL!);
