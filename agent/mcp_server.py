@@ -21,7 +21,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ask_redis.config import ConfigError, Settings, load
-from ask_redis.events import SCHEMA_VERSION, Final, Start, ToolCall, ToolResult, TurnUsage
+from ask_redis.events import SCHEMA_VERSION, Final, Notice, Start, ToolCall, ToolResult, TurnUsage
 from ask_redis.oneshot import describe_call
 from ask_redis.redact import redact
 
@@ -108,11 +108,13 @@ def failure(message: str) -> CallToolResult:
 
 
 def progress_message(event: Any) -> str | None:
-    """One progress line per tool call and per finished turn (text deltas would flood the host)."""
+    """One progress line per tool call, per finished turn and per notice (text deltas would flood the host)."""
     if isinstance(event, Start):
         return f"started: model {event.model}, tools {', '.join(event.tools) or 'none'}"
     if isinstance(event, ToolCall):
         return redact(describe_call(event.name, event.input))
+    if isinstance(event, Notice):
+        return redact(event.message)
     if isinstance(event, TurnUsage):
         return f"turn {event.turn} done ({event.usage.input_tokens} in / {event.usage.output_tokens} out tokens)"
     return None

@@ -123,6 +123,22 @@ def test_expert_runs_the_loop_with_progress_and_structured_result(repo):
     assert CANARY not in everything
 
 
+def test_retries_show_up_as_progress(repo):
+    responses = [api_error(529, "overloaded_error", "Overloaded", retry_after="0"), sse([text("Use a sorted set.")], "end_turn")]
+    progress = []
+
+    async def on_progress(value, total, message):
+        progress.append(message)
+
+    async def scenario(session):
+        return await session.call_tool("expert", {"task": "leaderboard?"}, progress_callback=on_progress)
+
+    with StandIn(responses=responses) as standin:
+        result, _ = run(scenario, server_env(ANTHROPIC_API_KEY=API_KEY, ANTHROPIC_BASE_URL=standin.url, ASK_REDIS_MODEL=MODEL), repo)
+    assert result.is_error is False and first_text(result) == "Use a sorted set."
+    assert any(m.startswith("the API is overloaded (HTTP 529: Overloaded); retrying in 0.0 s (1/4)") for m in progress), progress
+
+
 def test_bad_arguments_are_error_results_and_the_server_goes_on(repo):
     async def scenario(session):
         outcomes = {
