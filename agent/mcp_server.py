@@ -1,8 +1,8 @@
 """`ask-redis mcp`: the expert as an MCP stdio server, for other coding agents (Claude Code, Codex, Cursor).
 
 `expert` runs the whole agent loop on a task and answers with text plus the `--json` object as
-structured content. The direct tools run the model-free parts (the live instance overview) so a
-host agent can use them without an API key. Every tool is read-only; every failure is an
+structured content. The direct tools run the model-free parts (the review engine, the live
+instance inspection) so a host agent can use them without an API key. Every tool is read-only; every failure is an
 `isError` result, never a crash of the server.
 """
 
@@ -10,8 +10,8 @@ import argparse
 import math
 import sys
 import threading
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Callable
 
 import anyio
@@ -85,8 +85,11 @@ READ_ONLY = dict(read_only_hint=True, destructive_hint=False, idempotent_hint=Tr
 class ExpertResult(Final):
     """structuredContent of the `expert` tool: the `--json` object of a one-shot run, plus findings."""
 
-    schema_version: int = SCHEMA_VERSION
-    findings: list[dict[str, Any]] = Field(default_factory=list, description="Review findings, when the run produced any.")
+    schema_version: int = Field(SCHEMA_VERSION, description="version of the output schema (README: Versioning)")
+    findings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the review engine's candidate findings when the expert ran it (rule_id, severity, where, message, "
+                    "fix, checklist, evidence, ...); empty otherwise")
 
 
 @dataclass
