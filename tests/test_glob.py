@@ -117,3 +117,7 @@ def test_schema_speaks_claude_codes_names():
     assert set(schema["properties"]) == {"pattern", "path"}
     assert schema["required"] == ["pattern"]
     assert glob_module.MAX_RESULTS == 100
+
+
+def test_placeholder_path_means_the_workspace_root(ws):
+    assert paths(ws.ok("Glob", pattern="tests/*.py", path="undefined")) == ["tests/test_cache.py"]

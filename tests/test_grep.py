@@ -242,3 +242,9 @@ def test_confinement_check_on_result_paths(ws):
     assert check.inside("cache notes.md") and check.inside(".")
     for escaping in ("canary_link.txt", "outside_dir/inner.py", "..", "../outside/canary.txt", "src/../../outside"):
         assert not check.inside(escaping), escaping
+
+
+def test_null_and_placeholder_values_mean_the_default(ws):
+    text = ws.ok("Grep", pattern="import redis", head_limit=None, offset=None, output_mode=None, path="undefined",
+                 glob="null", type="")
+    assert listed(text) == [".hidden_worker.py", "src/app/cache/redis_client.py", "tests/test_cache.py"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools import grep
@@ -35,6 +35,11 @@ class GlobInput(BaseModel):
         'IMPORTANT: Omit this field to use the default directory. DO NOT enter "undefined" or "null" - '
         "simply omit it for the default behavior. Must be a valid directory path if provided.",
     )
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _placeholder_means_unset(cls, value):
+        return None if value in ("", "undefined", "null", "None") else value
 
 
 def _split(pattern: str) -> tuple[list[str], str]:

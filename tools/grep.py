@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools.workspace import Confinement, relative, resolve
@@ -94,6 +94,16 @@ class GrepInput(BaseModel):
         description='Skip first N lines/entries before applying head_limit, equivalent to "| tail -n +N | head -N". '
         "Works across all output modes. Defaults to 0.",
     )
+
+    @field_validator("head_limit", "offset", "output_mode", "line_numbers", "case_insensitive", "multiline", mode="before")
+    @classmethod
+    def _null_means_default(cls, value, info):
+        return cls.model_fields[info.field_name].default if value is None else value
+
+    @field_validator("path", "glob", "type", mode="before")
+    @classmethod
+    def _placeholder_means_unset(cls, value):
+        return None if value in ("", "undefined", "null", "None") else value
 
 
 # ---------------------------------------------------------------- ripgrep plumbing (shared with Glob)
