@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from ask_redis.tools import glob as glob_module, grep
-from tests.fixtures_workspace import CANARY, TOOLS, ws  # noqa: F401  (ws is a fixture)
+from tests.fixtures_workspace import TOOLS, ws  # noqa: F401  (ws is a fixture)
 
 
 def paths(text: str) -> list[str]:
