@@ -216,6 +216,9 @@ def test_schema_uses_claude_codes_parameter_names():
     assert schema["required"] == ["pattern"]
     assert schema["properties"]["output_mode"]["default"] == "files_with_matches"
     assert schema["properties"]["head_limit"]["default"] == 250
+    assert schema["properties"]["-A"] == {"type": "integer", "minimum": 0, "maximum": 10000,
+                                          "description": schema["properties"]["-A"]["description"]}
+    assert all("anyOf" not in prop for prop in schema["properties"].values())
 
 
 def test_unknown_parameter_is_refused(ws):

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools import grep
 from ask_redis.tools.grep import COMMON_FLAGS, IGNORE_RULES, RipgrepRun, check_argument, glob_filter, ripgrep_binary
-from ask_redis.tools.workspace import Confinement, relative, resolve
+from ask_redis.tools.workspace import Confinement, plain_optional_schema, relative, resolve
 
 MAX_RESULTS = 100
 # Counting the ignored files that match takes a second listing without ignore rules; it gets less time.
@@ -26,7 +26,7 @@ DESCRIPTION = """- Fast file pattern matching tool that works with any codebase 
 
 
 class GlobInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=plain_optional_schema)
 
     pattern: str = Field(min_length=1, description="The glob pattern to match files against")
     path: str | None = Field(

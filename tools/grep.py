@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ask_redis.tools import Tool, ToolContext, ToolError
-from ask_redis.tools.workspace import Confinement, relative, resolve
+from ask_redis.tools.workspace import Confinement, plain_optional_schema, relative, resolve
 
 TIME_LIMIT_SECONDS = 20.0
 # ripgrep output beyond this is not read (the search stops, and the result says so).
@@ -44,7 +44,7 @@ DESCRIPTION = """A powerful search tool built on ripgrep
 
 
 class GrepInput(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", json_schema_extra=plain_optional_schema)
 
     pattern: str = Field(min_length=1, description="The regular expression pattern to search for in file contents")
     path: str | None = Field(
@@ -56,7 +56,7 @@ class GrepInput(BaseModel):
     type: str | None = Field(
         None,
         description="File type to search (rg --type). Common types: js, py, rust, go, java, etc. "
-        "More efficient than include for standard file types.",
+        "More efficient than glob for standard file types.",
     )
     output_mode: Literal["content", "files_with_matches", "count"] = Field(
         "files_with_matches",

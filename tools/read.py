@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ask_redis.tools import Tool, ToolContext, ToolError
-from ask_redis.tools.workspace import is_inside, relative, resolve
+from ask_redis.tools.workspace import is_inside, plain_optional_schema, relative, resolve
 
 DEFAULT_LIMIT = 2000
 MAX_LINE_CHARS = 2000
@@ -42,7 +42,7 @@ Usage:
 
 
 class ReadInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=plain_optional_schema)
 
     file_path: str = Field(description="The path to the file to read (relative to the workspace root, or absolute inside it)")
     offset: int | None = Field(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from ask_redis.tools import ToolContext, ToolError
 
@@ -71,3 +72,15 @@ def relative(ctx: ToolContext, real: Path) -> str:
         return str(real.relative_to(ctx.workspace.resolve())) or "."
     except ValueError:
         return str(real)
+
+
+def plain_optional_schema(schema: dict[str, Any]) -> None:
+    """Show optional parameters as their plain type (`{"type": "string"}`), as Claude Code's schemas do,
+    instead of pydantic's anyOf-with-null; a null sent anyway still means "not given"."""
+    for prop in schema.get("properties", {}).values():
+        options = prop.get("anyOf")
+        if options and len(options) == 2 and {"type": "null"} in options:
+            prop.pop("anyOf")
+            prop.update(next(option for option in options if option != {"type": "null"}))
+        if prop.get("default", 0) is None:
+            prop.pop("default")
