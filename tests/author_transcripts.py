@@ -76,7 +76,7 @@ def session(prompt: str, *flags: str, fixture: str | None = "shop") -> dict:
 REVIEW_ANSWER = (
     "## Summary\n\nThe product cache has three problems that will hurt in production; sessions are fine.\n\n"
     "## Findings\n\n"
-    "### High: `KEYS` in `clear_products` (shop/cache.py:27)\n"
+    "### High: `KEYS` in `clear_products` (shop/cache.py:29)\n"
     "`KEYS product:*` blocks the server while it walks the whole keyspace. Use `SCAN` with `UNLINK` in batches:\n\n"
     "```python\nfor key in r.scan_iter(match=\"product:*\", count=1000):\n    r.unlink(key)\n```\n\n"
     "### High: cache writes without a TTL (shop/cache.py:14, shop/cache.py:34)\n"
@@ -95,7 +95,7 @@ def transcripts() -> dict[str, dict]:
     review = {
         "title": "A multi-turn repository review with parallel tool calls, streamed",
         "session": session("review my cache layer"),
-        "expect": {"exit_code": 0, "stdout": ["KEYS", "shop/cache.py:27", "scan_iter"], "stderr": []},
+        "expect": {"exit_code": 0, "stdout": ["KEYS", "shop/cache.py:29", "scan_iter"], "stderr": []},
         "exchanges": [
             sse([text("I'll look at the code first."), glob_py, grep_keys], "tool_use", cache_write=5200),
             sse([read_cache, read_sessions], "tool_use", input_tokens=300, cache_read=5200, cache_write=900),
@@ -108,7 +108,7 @@ def transcripts() -> dict[str, dict]:
         "expect": {"exit_code": 0, "stdout": ['"subtype":"success"', '"num_turns":2'], "stderr": []},
         "exchanges": [
             json_message([tool("Grep", pattern="keys\\(", output_mode="content")], "tool_use"),
-            json_message([text("`KEYS` at shop/cache.py:27 blocks Redis; use SCAN.")], "end_turn"),
+            json_message([text("`KEYS` at shop/cache.py:29 blocks Redis; use SCAN.")], "end_turn"),
         ],
     }
     max_tokens = {

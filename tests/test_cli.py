@@ -43,7 +43,7 @@ def replay_over_loopback(name, tmp_path, extra_args=()):
 def test_streamed_review_over_loopback(tmp_path):
     result, standin = replay_over_loopback("review-streamed", tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "shop/cache.py:27" in result.stdout and "scan_iter" in result.stdout
+    assert "shop/cache.py:29" in result.stdout and "scan_iter" in result.stdout
     assert len(standin.requests) == 3 and all(r["stream"] for r in standin.requests)
     assert "Traceback" not in result.stderr
 
@@ -139,3 +139,12 @@ def test_api_key_never_in_the_request_body(tmp_path):
     assert "sk-ant-test-key-123" not in json.dumps(standin.requests)
     # the fixture's .env holds a Redis password: tool results carry it redacted, if at all
     assert "hunter2-canary" not in json.dumps(standin.requests)
+
+
+def test_no_api_key_falls_back_to_the_offline_review(tmp_path):
+    repo = workspace(tmp_path)
+    result = run(["review my cache layer"], cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[0].startswith("ask-redis: no API key: set ANTHROPIC_API_KEY")
+    assert "shop/cache.py:29  [keys-command]" in result.stdout
+    assert "Review checklist" in result.stdout
