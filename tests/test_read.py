@@ -178,3 +178,12 @@ def test_schema_speaks_claude_codes_names(ws):
 def test_missing_file_with_no_close_name_gets_no_guess(ws):
     message = ws.error("Read", file_path="src/app/cache/zzzz.qq")
     assert message == "File does not exist: src/app/cache/zzzz.qq."
+
+
+def test_private_key_bodies_never_leave_read_or_grep(ws):
+    body = ["MIIEowIBAAKCAQEAx7aBcD3fG9hJ2kL4mN6pQ8rS0tU2vW4xY6zA8bC0dE2fG4hJ", "k6lM8nO0pQ2rS4tU6vW8xY0zA2bC4dE6fG8hJ0kL2mN4pQ6rS8tU0vW2xY4zA6bC"]
+    (ws.root / "deploy.pem").write_text("-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(body) + "\n-----END RSA PRIVATE KEY-----\n")
+    for text in (ws.ok("Read", file_path="deploy.pem"), ws.ok("Read", file_path="deploy.pem", limit=2),
+                 ws.ok("Grep", pattern=".", path="deploy.pem", output_mode="content")):
+        assert "BEGIN RSA PRIVATE KEY" in text
+        assert not any(line in text for line in body)
