@@ -25,8 +25,10 @@ answer with an error that is ignored. Errors are single lines that never contain
 from __future__ import annotations
 
 import re
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 from urllib.parse import parse_qsl, unquote
 
 import redis
@@ -195,45 +197,173 @@ def describe_error(error: BaseException, secrets: Iterable[str] = ()) -> str:
     return redact(text)
 
 
-_ONE_LINE_REPLIES = frozenset({
+# Per-key reads whose replies are one line (or a short bulk string without CR/LF).
+ONE_LINE_REPLIES = frozenset({
     ("TYPE",), ("PTTL",), ("TTL",), ("MEMORY", "USAGE"), ("STRLEN",), ("HLEN",), ("LLEN",), ("SCARD",),
     ("ZCARD",), ("XLEN",), ("OBJECT", "ENCODING"), ("OBJECT", "FREQ"), ("OBJECT", "IDLETIME"), ("EXISTS",),
 })
 
 
-def _read_one_line_replies(sock: Any, count: int) -> list[Any]:
-    """Read `count` RESP2 replies that are each one line (+, :, -) or a short bulk string without CR/LF."""
-    replies: list[Any] = []
-    buffer = b""
-    bulk_next = False
-    while len(replies) < count:
-        chunk = sock.recv(1 << 20)
+def _pack(words: Sequence[Any]) -> bytes:
+    parts = [b"*%d\r\n" % len(words)]
+    for word in words:
+        data = word if isinstance(word, bytes) else str(word).encode()
+        parts.append(b"$%d\r\n%b\r\n" % (len(data), data))
+    return b"".join(parts)
+
+
+class _Incomplete(Exception):
+    pass
+
+
+def _parse_scan(buf: bytes, pos: int) -> tuple[int, list[bytes], int]:
+    """Parse `*2 $cursor *N $key...` from buf at pos (binary-safe): (cursor, keys, new pos)."""
+    end = buf.find(b"\r\n", pos)
+    if end < 0:
+        raise _Incomplete
+    if buf[pos:pos + 1] == b"-":
+        raise ResponseError(buf[pos + 1:end].decode("utf-8", "replace"))
+    if buf[pos:end] != b"*2":
+        raise ConnectionError(f"unexpected SCAN reply {buf[pos:pos + 20]!r}")
+    keys: list[bytes] = []
+    append = keys.append
+    pos = end + 2
+    cursor = None
+    count = 1
+    while count:
+        end = buf.find(b"\r\n", pos)
+        if end < 0:
+            raise _Incomplete
+        if buf[pos] == 42:  # '*': the key array's length
+            count = int(buf[pos + 1:end])
+            pos = end + 2
+            continue
+        start = end + 2
+        stop = start + int(buf[pos + 1:end])
+        if stop + 2 > len(buf):
+            raise _Incomplete
+        if cursor is None:
+            cursor = int(buf[start:stop])
+            count = -1  # the array header comes next
+        else:
+            append(buf[start:stop])
+            count -= 1
+        pos = stop + 2
+    return cursor, keys, pos
+
+
+class KeyPipeline:
+    """SCAN and per-key reads written straight as RESP on one connection, replies parsed as they come.
+
+    Every command is checked against the allowlist (a per-key prefix once). Keys are server-given
+    names sent as length-prefixed bulk strings, so they cannot inject a command. It exists for speed:
+    redis-py's pure-Python pipeline costs ~4 us a command, too slow for millions of keys; here a
+    key costs ~1 us a command and the caller can keep the server busy while it tallies (send the
+    next batch, then read the previous one).
+    """
+
+    def __init__(self, node: "Node", sock: Any):
+        self._node = node
+        self._sock = sock
+        self._out: list[bytes] = []
+        self._expect: deque[tuple[str, int]] = deque()
+        self._templates: dict[tuple, tuple[bytes, int]] = {}
+        self._buf = b""
+        self._pos = 0
+
+    def scan(self, cursor: int, *, match: str | None = None, count: int = 1000, type_: str | None = None) -> None:
+        """Queue SCAN cursor [MATCH m] COUNT n [TYPE t]; read() returns (next_cursor, [key bytes])."""
+        words: list[Any] = ["SCAN", cursor]
+        if match:
+            words += ["MATCH", match]
+        words += ["COUNT", count]
+        if type_:
+            words += ["TYPE", type_]
+        self._node._checked(words)
+        self._out.append(_pack(words))
+        self._expect.append(("scan", 1))
+
+    def keyed(self, prefixes: Sequence[tuple], keys: Sequence[bytes]) -> None:
+        """Queue every prefix for every key (key-major); read() returns the flat list of replies."""
+        template = self._templates.get(tuple(prefixes))
+        if template is None:
+            for prefix in prefixes:
+                if prefix not in ONE_LINE_REPLIES:
+                    raise ValueError(f"{' '.join(prefix)} is not a one-line per-key read")
+                self._node._checked([*prefix, "key"])
+            # "%b" takes the key's bulk string once per prefix: one C-level format per key.
+            heads = [(b"*%d\r\n" % (len(p) + 1) + b"".join(b"$%d\r\n%b\r\n" % (len(w), w.encode()) for w in p))
+                     .replace(b"%", b"%%") for p in prefixes]
+            template = (b"".join(head + b"%b" for head in heads), len(prefixes))
+            self._templates[tuple(prefixes)] = template
+        pattern, width = template
+        if keys:
+            if width == 1:
+                self._out.append(b"".join([pattern % (b"$%d\r\n%b\r\n" % (len(k), k),) for k in keys]))
+            else:
+                self._out.append(b"".join([pattern % ((b"$%d\r\n%b\r\n" % (len(k), k),) * width) for k in keys]))
+        self._expect.append(("lines", len(keys) * width))
+
+    def flush(self) -> None:
+        if self._out:
+            self._sock.sendall(b"".join(self._out))
+            self._out.clear()
+
+    def read(self) -> Any:
+        """The reply to the oldest queued command group (call flush() first)."""
+        kind, count = self._expect.popleft()
+        return self._read_scan() if kind == "scan" else self._read_lines(count)
+
+    def _fill(self) -> None:
+        chunk = self._sock.recv(1 << 20)
         if not chunk:
             raise ConnectionError("connection closed while reading replies")
-        lines = (buffer + chunk).split(b"\r\n")
-        buffer = lines.pop()
-        for line in lines:
-            if bulk_next:
-                replies.append(line)
-                bulk_next = False
-                continue
-            kind = line[:1]
-            if kind == b":":
-                replies.append(int(line[1:]))
-            elif kind == b"+":
-                replies.append(line[1:])
-            elif kind == b"$":
-                if line == b"$-1":
-                    replies.append(None)
+        self._buf = self._buf[self._pos:] + chunk
+        self._pos = 0
+
+    def _read_scan(self) -> tuple[int, list[bytes]]:
+        while True:
+            try:
+                cursor, keys, self._pos = _parse_scan(self._buf, self._pos)
+                return cursor, keys
+            except _Incomplete:  # the reply straddles a recv: read more and parse it again
+                self._fill()
+
+    def _read_lines(self, count: int) -> list[Any]:
+        replies: list[Any] = []
+        append = replies.append
+        need = count
+        while need:
+            lines = self._buf[self._pos:].split(b"\r\n")
+            lines.pop()  # the incomplete tail (b"" when the buffer ends with CRLF)
+            index, total, consumed = 0, len(lines), 0
+            while index < total and need:
+                line = lines[index]
+                kind = line[0] if line else 0
+                if kind == 58:  # ':'
+                    append(int(line[1:]))
+                elif kind == 43:  # '+'
+                    append(line[1:])
+                elif kind == 36 and line != b"$-1":  # '$'
+                    if index + 1 >= total:
+                        break  # its data line has not arrived yet
+                    index += 1
+                    consumed += len(line) + 2
+                    line = lines[index]
+                    append(line)
+                elif kind == 36 or kind == 95:  # nil: RESP2 $-1, RESP3 _
+                    append(None)
+                elif kind == 45:  # '-'
+                    append(ResponseError(line[1:].decode("utf-8", "replace")))
                 else:
-                    bulk_next = True
-            elif kind == b"_":  # RESP3 null, should a server answer in RESP3
-                replies.append(None)
-            elif kind == b"-":
-                replies.append(ResponseError(line[1:].decode("utf-8", "replace")))
-            else:
-                raise ConnectionError(f"unexpected reply type {kind!r} in a one-line pipeline")
-    return replies
+                    raise ConnectionError(f"unexpected reply {line[:20]!r} in a one-line pipeline")
+                consumed += len(line) + 2
+                index += 1
+                need -= 1
+            self._pos += consumed
+            if need:
+                self._fill()
+        return replies
 
 
 class _GentleMixin:
@@ -383,17 +513,18 @@ class Node:
     def keyed(self, commands: Sequence[tuple[tuple, bytes]]) -> list[Any]:
         """Send `(prefix, key)` commands in one pipeline; replies in order, errors in place as exceptions.
 
-        Each distinct prefix passes the allowlist once. Keys are server-given names sent as
-        length-prefixed bulk strings (binary-safe), so they cannot inject a command. Prefixes whose
-        replies are one line (TYPE, PTTL, MEMORY USAGE, *LEN, OBJECT ENCODING) take a fast path that
-        packs and parses RESP directly: the pure-Python pipeline costs ~4 us a command, too slow for
-        a full scan of millions of keys.
+        Each distinct prefix passes the allowlist once. Prefixes with one-line replies (TYPE, PTTL,
+        MEMORY USAGE, *LEN, OBJECT ENCODING) go through KeyPipeline; others through redis-py.
         """
         prefixes = {prefix for prefix, _ in commands}
         for prefix in prefixes:
             self._checked([*prefix, "key"])
-        if prefixes <= _ONE_LINE_REPLIES:
-            return self._fast_keyed(commands)
+        if prefixes <= ONE_LINE_REPLIES:
+            with self.key_pipeline() as pipe:
+                for prefix, key in commands:
+                    pipe.keyed((prefix,), [key if isinstance(key, bytes) else str(key).encode()])
+                pipe.flush()
+                return [reply for _ in commands for reply in pipe.read()]
         pipe = self._client.pipeline(transaction=False)
         for prefix, key in commands:
             pipe.execute_command(*prefix, key)
@@ -402,28 +533,14 @@ class Node:
         except (RedisError, OSError) as error:
             raise self._fail(error) from None
 
-    def _fast_keyed(self, commands: Sequence[tuple[tuple, bytes]]) -> list[Any]:
-        if not commands:
-            return []
-        packed_prefix: dict[tuple, bytes] = {}
-        parts: list[bytes] = []
-        for prefix, key in commands:
-            head = packed_prefix.get(prefix)
-            if head is None:
-                head = b"*%d\r\n" % (len(prefix) + 1) + b"".join(
-                    b"$%d\r\n%s\r\n" % (len(p), p) for p in (x.encode() for x in prefix))
-                packed_prefix[prefix] = head
-            if isinstance(key, str):
-                key = key.encode()
-            parts.append(head)
-            parts.append(b"$%d\r\n" % len(key))
-            parts.append(key)
-            parts.append(b"\r\n")
+    @contextmanager
+    def key_pipeline(self) -> Iterator["KeyPipeline"]:
+        """A KeyPipeline on one of this node's connections, for bulk SCAN + per-key reads."""
         pool = self._client.connection_pool
         connection = pool.get_connection()
         try:
-            connection.send_packed_command([b"".join(parts)], check_health=False)
-            return _read_one_line_replies(connection._sock, len(commands))
+            connection.connect()
+            yield KeyPipeline(self, connection._sock)
         except (RedisError, OSError) as error:
             connection.disconnect()  # the stream may be half read: never reuse it
             raise self._fail(error) from None

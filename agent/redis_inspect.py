@@ -8,6 +8,8 @@ data into the compact text the model reads. Everything is sent through the allow
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import time
 from typing import Any
 
@@ -294,67 +296,115 @@ def namespace_of(key: bytes, separator: bytes = b":", depth: int = 3) -> str:
     return separator.join(shaped).decode("utf-8", "backslashreplace")
 
 
+_TTL_LIMITS = [limit for _, limit in TTL_BUCKETS if limit is not None]
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
 class _Tally:
     """Running totals of a keyspace sample; every structure stays bounded by `top` and the namespace cap."""
 
     MAX_NAMESPACES = 5000
+    MAX_MEMO = 100_000
+    MAX_OBSERVED = 200_000
 
     def __init__(self, top: int, separator: bytes, depth: int):
         self.top, self.separator, self.depth = top, separator, depth
         self.types: dict[str, list[int]] = {}          # type -> [keys, bytes]
         self.namespaces: dict[str, list[int]] = {}     # pattern -> [keys, bytes, with_ttl]
-        self.ttl = {name: 0 for name, _ in TTL_BUCKETS}
+        self.ttl_counts = [0] * len(TTL_BUCKETS)
         self.no_ttl = 0
-        self.encodings: dict[str, dict[str, int]] = {}
+        self.encodings: dict[tuple[str, str], int] = {}
         self.top_memory: list[tuple[int, bytes, dict]] = []
         self.top_length: dict[str, list[tuple[int, bytes, dict]]] = {}
         self.big: dict[str, int] = {}
-        self.samples: dict[str, list[tuple[int, str]]] = {}  # type -> [(length, encoding)] for limit checks
+        self.observed: dict[str, list[tuple[int, str]]] = {}  # compact-capable type -> [(length, encoding)]
         self.vanished = 0
-        self.errors = 0
+        # Namespace memo keyed by the key with its digits zeroed: `key:123` and `key:456` share one entry.
+        # Only patterns without digits are memoised, so `v2:x` and `v3:x` never borrow each other's.
+        self._memo: dict[bytes, str | None] = {}
+        self._memo_ok = not any(48 <= c <= 57 for c in separator)
 
-    def add(self, node: str, key: bytes, kind: str, memory: int, pttl: int, length: int | None, encoding: str | None):
-        import heapq
+    @property
+    def ttl(self) -> dict[str, int]:
+        return {name: count for (name, _), count in zip(TTL_BUCKETS, self.ttl_counts)}
 
-        entry = self.types.get(kind)
-        if entry is None:
-            entry = self.types[kind] = [0, 0]
-        entry[0] += 1
-        entry[1] += memory
-        pattern = namespace_of(key, self.separator, self.depth)
-        ns = self.namespaces.get(pattern)
-        if ns is None:
-            if len(self.namespaces) >= self.MAX_NAMESPACES:
-                pattern = "(other namespaces)"
-                ns = self.namespaces.get(pattern)
+    def namespace(self, key: bytes) -> str:
+        if not self._memo_ok:
+            return namespace_of(key, self.separator, self.depth)
+        shape = key.translate(_DIGITS_TO_ZERO)
+        pattern = self._memo.get(shape)
+        if pattern is None:
+            pattern = namespace_of(key, self.separator, self.depth)
+            if len(self._memo) < self.MAX_MEMO and not any(c.isdigit() for c in pattern):
+                self._memo[shape] = pattern
+        return pattern
+
+    def add_batch(self, node: str, keys: list[bytes], first: list[Any], kinds: list[str],
+                  second: dict[str, list[Any]]) -> None:
+        """Tally one batch: `first` holds TYPE, MEMORY USAGE, PTTL per key; `second[type]` the length
+        (and OBJECT ENCODING, except for strings) per key of that type, in key order."""
+        pending = {kind: iter(replies) for kind, replies in second.items()}
+        types, namespaces, encodings, big, observed = self.types, self.namespaces, self.encodings, self.big, self.observed
+        ttl_counts, top = self.ttl_counts, self.top
+        top_memory = self.top_memory
+        namespace = self.namespace
+        for index, key in enumerate(keys):
+            kind = kinds[index]
+            memory, pttl = first[3 * index + 1], first[3 * index + 2]
+            length = encoding = None
+            replies = pending.get(kind)
+            if replies is not None:
+                length = next(replies)
+                if kind != "string":
+                    encoding = next(replies)
+                    encoding = encoding.decode() if isinstance(encoding, bytes) else None
+                if not isinstance(length, int):
+                    length = None
+            if kind == "none" or not isinstance(memory, int):
+                self.vanished += 1  # expired or deleted between SCAN and TYPE
+                continue
+            if not isinstance(pttl, int):
+                pttl = -1
+            entry = types.get(kind)
+            if entry is None:
+                entry = types[kind] = [0, 0]
+            entry[0] += 1
+            entry[1] += memory
+            pattern = namespace(key)
+            ns = namespaces.get(pattern)
             if ns is None:
-                ns = self.namespaces[pattern] = [0, 0, 0]
-        ns[0] += 1
-        ns[1] += memory
-        if pttl >= 0:
-            ns[2] += 1
-            for name, limit in TTL_BUCKETS:
-                if limit is None or pttl < limit:
-                    self.ttl[name] += 1
-                    break
-        else:
-            self.no_ttl += 1
-        if encoding is not None:
-            by_type = self.encodings.setdefault(kind, {})
-            by_type[encoding] = by_type.get(encoding, 0) + 1
-            self.samples.setdefault(kind, [])
-        if length is not None and length > BIG_KEY.get(kind, 1 << 62):
-            self.big[kind] = self.big.get(kind, 0) + 1
-        heap = self.top_memory
-        if len(heap) < self.top or memory > heap[0][0]:
-            info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding, "pttl": pttl}
-            (heapq.heappush if len(heap) < self.top else heapq.heapreplace)(heap, (memory, key, info))
-        if length is not None:
-            heap = self.top_length.setdefault(kind, [])
-            if len(heap) < self.top or length > heap[0][0]:
+                if len(namespaces) >= self.MAX_NAMESPACES:
+                    pattern = "(other namespaces)"
+                    ns = namespaces.get(pattern)
+                if ns is None:
+                    ns = namespaces[pattern] = [0, 0, 0]
+            ns[0] += 1
+            ns[1] += memory
+            if pttl >= 0:
+                ns[2] += 1
+                ttl_counts[bisect.bisect_right(_TTL_LIMITS, pttl)] += 1
+            else:
+                self.no_ttl += 1
+            if encoding is not None:
+                encodings[(kind, encoding)] = encodings.get((kind, encoding), 0) + 1
+                if length is not None and kind in _COMPACT:
+                    rows = observed.setdefault(kind, [])
+                    if len(rows) < self.MAX_OBSERVED:
+                        rows.append((length, encoding))
+            if length is not None and length > BIG_KEY.get(kind, 1 << 62):
+                big[kind] = big.get(kind, 0) + 1
+            if len(top_memory) < top or memory > top_memory[0][0]:
                 info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding,
                         "pttl": pttl}
-                (heapq.heappush if len(heap) < self.top else heapq.heapreplace)(heap, (length, key, info))
+                (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, key, info))
+            if length is not None:
+                heap = self.top_length.get(kind)
+                if heap is None:
+                    heap = self.top_length[kind] = []
+                if len(heap) < top or length > heap[0][0]:
+                    info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding,
+                            "pttl": pttl}
+                    (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, key, info))
 
 
 def _limits(config: dict[str, str]) -> dict[str, int]:
@@ -403,78 +453,73 @@ def _limit_report(observed: dict[str, list[tuple[int, str]]], limits: dict[str, 
     return report
 
 
+_FIRST = (("TYPE",), ("MEMORY", "USAGE"), ("PTTL",))
+_SECOND = {kind: ((command,) if kind == "string" else (command, ("OBJECT", "ENCODING")))
+           for kind, command in LENGTH_COMMAND.items()}
+
+
 def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | None, type_filter: str | None,
-                 scan_count: int, pause: float, observed: dict[str, list[tuple[int, str]]]) -> dict[str, Any]:
+                 scan_count: int, pause: float) -> dict[str, Any]:
+    """SCAN one primary and measure its keys, keeping the server busy while the client tallies.
+
+    Each round reads what the previous round sent (SCAN reply, first pass of batch N, second pass of
+    batch N-1), sends the next round (SCAN, first pass of batch N+1: TYPE, MEMORY USAGE, PTTL;
+    second pass of batch N: length and OBJECT ENCODING by type), and only then tallies batch N-1.
+    """
     started = time.perf_counter()
     dbsize = int(node.call("DBSIZE"))
-    cursor, sampled, scans = 0, 0, 0
     # With MATCH/TYPE a SCAN call can return few keys: cap the calls so the walk stays bounded.
     max_scans = None if not budget else max(10, 4 * budget // scan_count)
-    complete = False
-    while True:
-        args: list[Any] = ["SCAN", cursor]
-        if match:
-            args += ["MATCH", match]
-        args += ["COUNT", scan_count]
-        if type_filter:
-            args += ["TYPE", type_filter]
-        cursor, keys = node.call(*args)
-        cursor = int(cursor)
-        scans += 1
-        truncated = bool(budget) and len(keys) > budget - sampled
-        if truncated:
-            keys = keys[: budget - sampled]
-        if keys:
-            _measure(node, keys, tally, observed)
-            sampled += len(keys)
-        if cursor == 0 and not truncated:
-            complete = True
-            break
-        if cursor == 0 or (budget and sampled >= budget) or (max_scans and scans >= max_scans):
-            break
-        if pause:
-            time.sleep(pause)
+    sampled, scans, complete = 0, 0, False
+    scan_in_flight, cursor = True, 0
+    first_in_flight: list[bytes] = []           # keys whose first pass was sent last round
+    second_in_flight: list[Any] | None = None   # [keys, first replies, kinds, types queued] sent last round
+    with node.key_pipeline() as pipe:
+        pipe.scan(0, match=match, count=scan_count, type_=type_filter)
+        pipe.flush()
+        while scan_in_flight or first_in_flight or second_in_flight:
+            keys: list[bytes] = []
+            scanning = False
+            if scan_in_flight:
+                cursor, keys = pipe.read()
+                scans += 1
+                truncated = bool(budget) and len(keys) > budget - sampled
+                if truncated:
+                    keys = keys[: budget - sampled]
+                sampled += len(keys)
+                complete = cursor == 0 and not truncated
+                scanning = not (cursor == 0 or (budget and sampled >= budget) or (max_scans and scans >= max_scans))
+            measured = None
+            if first_in_flight:
+                first = pipe.read()
+                kinds = [k.decode() if isinstance(k, bytes) else "none" for k in first[0::3]]
+                measured = [first_in_flight, first, kinds, None]
+            second = {kind: pipe.read() for kind in second_in_flight[3]} if second_in_flight else None
+            if scanning:
+                if pause:
+                    time.sleep(pause)
+                pipe.scan(cursor, match=match, count=scan_count, type_=type_filter)
+            if keys:
+                pipe.keyed(_FIRST, keys)
+            if measured:
+                measured[3] = _second_pass(pipe, *measured[:3])
+            pipe.flush()
+            if second_in_flight:
+                tally.add_batch(node.name, *second_in_flight[:3], second)
+            scan_in_flight, first_in_flight, second_in_flight = scanning, keys, measured
     return {"node": node.name, "dbsize": dbsize, "sampled": sampled, "complete": complete, "scan_calls": scans,
             "seconds": round(time.perf_counter() - started, 3)}
 
 
-def _measure(node: Node, keys: list[bytes], tally: _Tally, observed: dict[str, list[tuple[int, str]]]) -> None:
-    first = node.keyed([(p, k) for k in keys for p in (("TYPE",), ("MEMORY", "USAGE"), ("PTTL",))])
-    kinds = []
-    second: list[tuple[tuple, bytes]] = []
-    for index, key in enumerate(keys):
-        kind = first[3 * index]
-        kind = kind.decode() if isinstance(kind, bytes) else "none"
-        kinds.append(kind)
-        command = LENGTH_COMMAND.get(kind)
-        if command:
-            second.append((command, key))
-            if kind != "string":
-                second.append((("OBJECT", "ENCODING"), key))
-    replies = node.keyed(second)
-    position = 0
-    for index, key in enumerate(keys):
-        kind = kinds[index]
-        memory, pttl = first[3 * index + 1], first[3 * index + 2]
-        length = encoding = None
-        if kind in LENGTH_COMMAND:
-            length = replies[position]
-            position += 1
-            if kind != "string":
-                encoding = replies[position]
-                position += 1
-                encoding = encoding.decode() if isinstance(encoding, bytes) else None
-            length = length if isinstance(length, int) else None
-        if kind == "none" or not isinstance(memory, int):
-            tally.vanished += 1  # expired or deleted between SCAN and TYPE
-            continue
-        if not isinstance(pttl, int):
-            pttl = -1
-        tally.add(node.name, key, kind, memory, pttl, length, encoding)
-        if encoding is not None and length is not None and kind in _COMPACT:
-            rows = observed.setdefault(kind, [])
-            if len(rows) < 200_000:
-                rows.append((length, encoding))
+def _second_pass(pipe: Any, keys: list[bytes], first: list[Any], kinds: list[str]) -> list[str]:
+    """Queue the length (and OBJECT ENCODING) reads, one group per type; returns the types in order."""
+    by_kind: dict[str, list[bytes]] = {}
+    for key, kind in zip(keys, kinds):
+        if kind in _SECOND:
+            by_kind.setdefault(kind, []).append(key)
+    for kind, group in by_kind.items():
+        pipe.keyed(_SECOND[kind], group)
+    return list(by_kind)
 
 
 def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, *, match: str | None = None,
@@ -490,8 +535,7 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
     if scan_count < 1 or scan_count > redis_safety.MAX_SCAN_COUNT:
         raise ValueError(f"scan_count must be 1..{redis_safety.MAX_SCAN_COUNT}")
     tally = _Tally(top, separator.encode(), depth)
-    observed: dict[str, list[tuple[int, str]]] = {}
-    nodes = [_sample_node(n, tally, budget, match, type_filter, scan_count, pause, observed) for n in conn.nodes]
+    nodes = [_sample_node(n, tally, budget, match, type_filter, scan_count, pause) for n in conn.nodes]
     limits = _limits(config_get(conn.nodes[0], LIMIT_CONFIG))
     sampled = sum(n["sampled"] for n in nodes)
     dbsize = sum(n["dbsize"] for n in nodes)
@@ -502,6 +546,9 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
     def described(rows: list[tuple[int, bytes, dict]]) -> list[dict[str, Any]]:
         return [dict(info, key=key.decode("utf-8", "backslashreplace")) for _, key, info in sorted(rows, reverse=True)]
 
+    encodings: dict[str, dict[str, int]] = {}
+    for (kind, encoding), count in sorted(tally.encodings.items()):
+        encodings.setdefault(kind, {})[encoding] = count
     namespaces = [{"pattern": p, "keys": v[0], "bytes": v[1], "with_ttl": v[2]} for p, v in tally.namespaces.items()]
     namespaces.sort(key=lambda n: (-n["bytes"], n["pattern"]))
     return {
@@ -517,9 +564,9 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
         "ttl_buckets": dict(tally.ttl, **{"no TTL": tally.no_ttl}),
         "top_memory": described(tally.top_memory),
         "top_length": {k: described(v) for k, v in tally.top_length.items()},
-        "encodings": tally.encodings,
+        "encodings": encodings,
         "limits": limits,
-        "limit_report": _limit_report(observed, limits),
+        "limit_report": _limit_report(tally.observed, limits),
         "big_keys": tally.big,
         "big_key_thresholds": BIG_KEY,
         "vanished": tally.vanished,

@@ -1,0 +1,194 @@
+"""Keyspace analysis speed and server impact, against `redis-cli --memkeys` on the same server in the same run.
+
+Starts its own redis-server on a free loopback port, loads N mixed keys (default 1,000,000: DEBUG
+POPULATE strings plus hashes, lists, sets and zsets written through pipelines, a third of them with
+TTLs), then measures:
+  1. `redis-cli --memkeys` (the baseline: SCAN + TYPE + MEMORY USAGE over every key),
+  2. ask-redis's full analysis (sample_keyspace with no budget: TYPE, MEMORY USAGE, PTTL, length,
+     OBJECT ENCODING for every key) - target ratio to the baseline <= 1.0,
+  3. the default bounded mode (10,000 keys a primary) - target < 2 s at any keyspace size,
+while a separate process PINGs the server every 2 ms and reports the worst round trip (the latency
+other clients would see), and the server's own latency monitor (threshold 1 ms) reports its worst event.
+
+    .venv/bin/python bench/bench_keyspace.py [--keys 1000000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+from ask_redis.redis_conn import connect
+from ask_redis.redis_inspect import DEFAULT_BUDGET, sample_keyspace
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pinger(port: int) -> None:
+    """Child process: PING every 2 ms until stdin closes; print max and p99 round trip in ms."""
+    import os
+    import select
+
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    samples = []
+    print("ready", flush=True)
+    while True:
+        readable, _, _ = select.select([sys.stdin], [], [], 0.002)
+        if readable and not os.read(sys.stdin.fileno(), 1):
+            break
+        started = time.perf_counter()
+        sock.sendall(b"PING\r\n")
+        reply = b""
+        while not reply.endswith(b"\r\n"):
+            reply += sock.recv(64)
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    p99 = samples[int(len(samples) * 0.99) - 1] if samples else 0.0
+    print(f"{samples[-1] if samples else 0.0:.2f} {p99:.2f} {len(samples)}", flush=True)
+
+
+class Pinged:
+    """Run a block while the pinger measures; .worst_ms, .p99_ms afterwards."""
+
+    def __init__(self, port: int):
+        self.port = port
+
+    def __enter__(self) -> "Pinged":
+        self.process = subprocess.Popen([sys.executable, __file__, "--pinger", str(self.port)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout.readline().strip() == "ready"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        out, _ = self.process.communicate("", timeout=60)
+        worst, p99, count = out.split()
+        self.worst_ms, self.p99_ms, self.count = float(worst), float(p99), int(count)
+
+
+def load(client: redis.Redis, keys: int) -> None:
+    """90% DEBUG POPULATE strings, 10% collections (hash/list/set/zset), a third of those with a TTL."""
+    collections = keys // 10
+    client.execute_command("DEBUG", "POPULATE", keys - collections, "key", 16)
+    pipe = client.pipeline(transaction=False)
+    for i in range(collections):
+        kind = i % 4
+        if kind == 0:
+            pipe.hset(f"user:{i}:profile", mapping={f"f{j}": j for j in range(5 + i % 20)})
+        elif kind == 1:
+            pipe.rpush(f"queue:{i}", *range(3 + i % 30))
+        elif kind == 2:
+            pipe.sadd(f"tags:{i}", *range(2 + i % 15))
+        else:
+            pipe.zadd(f"rank:{i}", {f"m{j}": j for j in range(4 + i % 25)})
+        if i % 3 == 0:
+            pipe.expire([f"user:{i}:profile", f"queue:{i}", f"tags:{i}", f"rank:{i}"][kind], 86_400)
+        if len(pipe) >= 5000:
+            pipe.execute()
+    pipe.execute()
+
+
+def server_worst_ms(client: redis.Redis) -> int:
+    events = client.execute_command("LATENCY", "LATEST")
+    worst = max((int(e[3]) for e in events), default=0)
+    client.execute_command("LATENCY", "RESET")
+    return worst
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of the bounded mode (median reported)")
+    parser.add_argument("--pinger", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.pinger:
+        pinger(args.pinger)
+        return 0
+    server_bin, cli_bin = shutil.which("redis-server"), shutil.which("redis-cli")
+    if not server_bin or not cli_bin:
+        print("redis-server and redis-cli are needed", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        server = subprocess.Popen([server_bin, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmp, "--save", "",
+                                   "--appendonly", "no", "--enable-debug-command", "local",
+                                   "--latency-monitor-threshold", "1", "--logfile", str(Path(tmp) / "log")])
+        try:
+            client = redis.Redis(port=port, protocol=2)
+            for _ in range(100):
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+            started = time.perf_counter()
+            load(client, args.keys)
+            total = client.dbsize()
+            info = client.info("memory")
+            print(f"loaded {total:,} keys ({info['used_memory_human']}) in {time.perf_counter() - started:.1f} s "
+                  f"on redis {client.info('server')['redis_version']}")
+            server_worst_ms(client)
+
+            with Pinged(port) as memkeys_ping:
+                started = time.perf_counter()
+                subprocess.run([cli_bin, "-p", str(port), "--memkeys"], check=True, stdout=subprocess.DEVNULL)
+                memkeys_s = time.perf_counter() - started
+            memkeys_server = server_worst_ms(client)
+
+            conn = connect(f"redis://127.0.0.1:{port}/0")
+            with Pinged(port) as full_ping:
+                started = time.perf_counter()
+                full = sample_keyspace(conn, budget=None)
+                full_s = time.perf_counter() - started
+            full_server = server_worst_ms(client)
+            assert full["complete"] and full["sampled"] >= total * 0.99, (full["sampled"], total)
+
+            bounded_times = []
+            with Pinged(port) as bounded_ping:
+                for _ in range(args.runs):
+                    started = time.perf_counter()
+                    bounded = sample_keyspace(conn)
+                    bounded_times.append(time.perf_counter() - started)
+            bounded_server = server_worst_ms(client)
+            bounded_s = statistics.median(bounded_times)
+            assert bounded["sampled"] == min(DEFAULT_BUDGET, total)
+            conn.close()
+        finally:
+            server.terminate()
+            server.wait()
+
+    rows = [
+        ("redis-cli --memkeys (baseline)", f"{total:,}", f"{memkeys_s:.2f} s", "", "", memkeys_ping, memkeys_server),
+        ("full analysis, no budget", f"{full['sampled']:,}", f"{full_s:.2f} s", f"{full_s / memkeys_s:.2f}",
+         "<= 1.0", full_ping, full_server),
+        (f"bounded, default {DEFAULT_BUDGET:,}/primary", f"{bounded['sampled']:,}", f"{bounded_s:.3f} s",
+         f"{bounded_s / memkeys_s:.3f}", "< 2 s", bounded_ping, bounded_server),
+    ]
+    header = ("mode", "keys", "time", "ratio vs baseline", "target", "worst PING / p99", "server worst event")
+    table = [header] + [(m, k, t, r, g, f"{p.worst_ms:.1f} / {p.p99_ms:.1f} ms", f"{s} ms") for m, k, t, r, g, p, s in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for index, row in enumerate(table):
+        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
+        if index == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    ok = full_s / memkeys_s <= 1.0 and bounded_s < 2.0
+    print(f"targets {'met' if ok else 'NOT met'}: full/memkeys = {full_s / memkeys_s:.2f} (<= 1.0), "
+          f"bounded = {bounded_s:.3f} s (< 2 s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
