@@ -265,3 +265,12 @@ def test_bash_is_not_offered_when_the_probe_fails(ctx, monkeypatch):
 def test_bash_is_offered_when_the_probe_works(ctx):
     offered, left_out = available(ctx, only={"Bash"})
     assert [tool.name for tool in offered] == ["Bash"] and left_out == {}
+
+
+def test_a_sandbox_that_cannot_join_its_cgroup_never_runs(tmp_path, monkeypatch):
+    if sandbox.probe().ok and sandbox._cgroups is None:
+        pytest.skip("processes are capped with ulimit here, not a cgroup")
+    monkeypatch.setattr(sandbox._CallCgroup, "procs_files", lambda self: ["/proc/version"])
+    result = sandbox._run(sandbox.find_bwrap(), sandbox._cgroups, "echo ran", tmp_path, tmp_path, 10, 1000)
+    assert "ran" not in result.output
+    assert result.exit_code != 0
