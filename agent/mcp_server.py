@@ -383,7 +383,19 @@ def redacted(value: Any) -> Any:
 
 
 class SafeServer(MCPServer):
-    """Argument errors name the fields and what is wrong, never the values (a redis_url may hold a password)."""
+    """Argument errors name the fields and what is wrong, never the values (a redis_url may hold a password).
+    Input schemas show optional arguments as plain types, as the loop's own tools do (null still means unset)."""
+
+    async def list_tools(self) -> list[Any]:
+        from ask_redis.tools.workspace import plain_optional_schema
+
+        tools = await super().list_tools()
+        for tool in tools:
+            tool.input_schema.pop("title", None)
+            for prop in tool.input_schema.get("properties", {}).values():
+                prop.pop("title", None)
+            plain_optional_schema(tool.input_schema)
+        return tools
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
         try:

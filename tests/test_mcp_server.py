@@ -80,6 +80,8 @@ def test_lists_read_only_tools_with_schemas(repo):
     expert = by_name["expert"]
     assert expert.input_schema["required"] == ["task"]
     assert set(expert.input_schema["properties"]) == {"task", "repo_path", "redis_url"}
+    assert expert.input_schema["properties"]["redis_url"]["type"] == "string"
+    assert all("anyOf" not in prop and "title" not in prop for t in tools for prop in t.input_schema["properties"].values())
     assert {"result", "subtype", "is_error", "usage", "total_cost_usd", "num_turns", "session_id", "findings"} <= set(expert.output_schema["properties"])
     assert expert.annotations.open_world_hint is True
 
