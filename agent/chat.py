@@ -160,9 +160,10 @@ class Chat:
     def _settle(self, partial: str, note: str | None) -> None:
         """After a cancelled or broken answer: every tool_use answered, the text the user saw kept, a note why."""
         conversation = self.conversation
-        conversation.close_unanswered("not run: cancelled by the user")
         last = conversation.messages[-1] if conversation.messages else None
-        if partial.strip() and last is not None and last["role"] == "user":
+        in_history = last is not None and last["role"] == "assistant"  # the loop had already stored this text
+        conversation.close_unanswered("not run: cancelled by the user")
+        if partial.strip() and not in_history:
             conversation.add_assistant([{"type": "text", "text": partial.rstrip()}])
         if note:
             conversation.add_user(note)
@@ -349,13 +350,16 @@ def completer(chat: Chat) -> Any:
 def prompt_session(chat: Chat) -> Any:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.application import run_in_terminal
+    from prompt_toolkit.filters import is_searching
     from prompt_toolkit.history import FileHistory
     from prompt_toolkit.key_binding import KeyBindings
 
     keys = KeyBindings()
     state = {"armed": False}
 
-    @keys.add("enter")
+    typing = ~is_searching  # while Ctrl-R searches, Enter and Ctrl-C keep their search meaning
+
+    @keys.add("enter", filter=typing)
     def _send(event: Any) -> None:
         buffer = event.current_buffer
         state = buffer.complete_state
@@ -370,12 +374,12 @@ def prompt_session(chat: Chat) -> Any:
                 return  # a path was chosen mid-sentence: keep writing
         buffer.validate_and_handle()
 
-    @keys.add("escape", "enter")
-    @keys.add("c-j")
+    @keys.add("escape", "enter", filter=typing)
+    @keys.add("c-j", filter=typing)
     def _newline(event: Any) -> None:
         event.current_buffer.insert_text("\n")
 
-    @keys.add("c-c")
+    @keys.add("c-c", filter=typing)
     def _interrupt(event: Any) -> None:
         buffer = event.current_buffer
         if buffer.text:

@@ -128,5 +128,9 @@ class Terminal:
                 raise AssertionError(f"never saw {what}; screen:\n{screen}")
             time.sleep(0.05)
 
+    def prompt_ready(self, what: str = "the prompt") -> str:
+        """Wait until the input prompt is up (its bottom toolbar shows); keys sent before would reach a cooked tty."""
+        return self.wait_for(lambda screen: "· context " in screen.splitlines()[-1], what)
+
     def close(self) -> None:
         subprocess.run([TMUX, "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
