@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -274,3 +277,41 @@ def test_a_sandbox_that_cannot_join_its_cgroup_never_runs(tmp_path, monkeypatch)
     result = sandbox._run(sandbox.find_bwrap(), sandbox._cgroups, "echo ran", tmp_path, tmp_path, 10, 1000)
     assert "ran" not in result.output
     assert result.exit_code != 0
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists() or not Path(SYSTEM_PYTHON).exists(),
+                    reason="needs root, setpriv and /usr/bin/python3 to run the sandbox as another user")
+def test_as_a_regular_user_ulimit_caps_processes():
+    """The other branch: a non-root user's sandbox uid maps to that user, so ulimit -u binds."""
+    base = Path(tempfile.mkdtemp(prefix="ask-redis-nobody-"))
+    try:
+        base.chmod(0o755)
+        (base / "ask_redis").symlink_to(Path(sandbox.__file__).parent)
+        workspace = base / "repo"
+        workspace.mkdir(mode=0o755)
+        script = (
+            "from pathlib import Path\nfrom ask_redis import sandbox\n"
+            "print(sandbox.probe().process_limit)\n"
+            f"print(sandbox.run(open(0).read(), Path({str(workspace)!r})).output)\n"
+        )
+        fork_loop = (
+            "id -u; python3 -c \"\nimport os, time\nn = 0\ntry:\n"
+            f"    for _ in range({2 * sandbox.MAX_PROCESSES}):\n"
+            "        if os.fork() == 0:\n            time.sleep(5)\n            os._exit(0)\n        n += 1\n"
+            "except OSError:\n    print('refused')\nprint('started', n)\n\""
+        )
+        done = subprocess.run(
+            ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", SYSTEM_PYTHON, "-c", script],
+            input=fork_loop, capture_output=True, text=True, timeout=120, cwd="/",
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(base), "HOME": str(base / "home")},
+        )
+    finally:
+        shutil.rmtree(base)
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"ulimit -u {sandbox.MAX_PROCESSES} (uid 65534)", done.stdout + done.stderr
+    assert lines[1] == "65534" and "refused" in lines
+    started = int(next(line for line in lines if line.startswith("started")).split()[1])
+    assert started < sandbox.MAX_PROCESSES
