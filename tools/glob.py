@@ -122,7 +122,7 @@ class Glob(Tool):
         stopped = found.stopped_note(grep.TIME_LIMIT_SECONDS)
         if stopped:
             notes.append(stopped)
-        if ignored or not everything.complete:
+        if found.complete and (ignored or not everything.complete):
             count = f"{ignored}{'' if everything.complete else '+'}"
             notes.append(f"{count} more file(s) match but are ignored by {IGNORE_RULES}; Read can still open them by path.")
         text = "\n".join(lines) if lines else "No files found"
