@@ -2,15 +2,19 @@
 
 Each call gets new user, pid, ipc, uts, cgroup and network namespaces (so no network at
 all), read-only system directories and a read-only workspace mounted at its real path,
-private tmpfs for /tmp and $HOME, an environment cleared down to PATH/HOME/LANG, a seccomp
-filter refusing AF_UNIX sockets (a socket file in the workspace would otherwise be a way
-out), and limits on processes, memory and file size. When the command ends or its time
+private tmpfs for /tmp and $HOME, an environment cleared down to PATH/HOME/LANG, no
+capabilities, no nested user namespaces, a seccomp filter refusing AF_UNIX sockets (a
+socket file in the workspace would otherwise be a way out), io_uring and the kernel
+keyrings, and limits on processes, memory and file size. When the command ends or its time
 runs out, everything it started is killed: the sandbox's pid 1 takes the whole pid
 namespace with it, and the per-call cgroup is emptied as a second net.
 
-Process limit: `ulimit -u` counts per real uid and does not bind a uid that maps to root
-outside, so as root the cap is a per-call cgroup (pids controller, v1 or v2); as any
-other user the sandbox uid maps to that user and `ulimit -u` inside binds.
+Process limit: `ulimit -u` is not enforced for a uid that maps to root outside, so as
+root the cap is a per-call cgroup (pids controller, v1 or v2) that the sandbox joins
+before it runs anything; as any other user the sandbox uid maps to that user and
+`ulimit -u` inside binds. Running as root also means the sandbox's uid is root to the
+kernel's permission checks: hence /proc/sys read-only, a curated /etc (no shadow, no
+host keys), and nothing of the host's home, /root, /var or /run mounted at all.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # The shell inside: limits first (they cannot be raised again without CAP_SYS_RESOURCE
 # outside), then report the final working directory on a side pipe, then the command.
 _SHELL_SCRIPT = (
-    "ulimit -H -S -v {address_kb} -f {file_blocks} -u {processes} -c 0 2>/dev/null;"
+    "ulimit -H -S -v {address_kb} -f {file_blocks} -u {processes} -c 0 || exit 126;"
     " trap 'pwd -P >&{cwd_fd} 2>/dev/null' EXIT;"
     ' eval "$1"'
 )
