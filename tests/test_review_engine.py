@@ -116,3 +116,20 @@ def test_review_tool_refuses_paths_outside_the_workspace(tmp_path):
     assert outcome.is_error and "outside the workspace" in outcome.content
     bad = run_tool({tool.name: tool}, tool.name, {"min_severity": "urgent"}, ctx)
     assert bad.is_error and "unknown severity" in bad.content
+
+
+def test_worker_processes_give_the_same_findings(tmp_path, monkeypatch):
+    import threading
+
+    from ask_redis.tools.rules import engine
+
+    for i in range(40):
+        write(tmp_path, {f"m{i}.py": KEYS_SNIPPET, f"m{i}.lua": "return redis.call('KEYS', '*')\n"})
+    sequential = scan(tmp_path)
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 10)
+    if threading.active_count() > 1:
+        return  # forking is refused with other threads alive; the sequential path was compared above
+    parallel = scan(tmp_path)
+    assert [(f.path, f.line, f.rule_id) for f in parallel.findings] == \
+           [(f.path, f.line, f.rule_id) for f in sequential.findings]
+    assert len(parallel.findings) == 80 and parallel.facts == sequential.facts

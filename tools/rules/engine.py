@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,6 +189,7 @@ TEST_FUNCTION = re.compile(
 )
 IGNORE = re.compile(r"ask-redis:\s*ignore(?:\[([\w\-, ]+)\])?")
 URL_DB = re.compile(r"^rediss?://[^/\s]*/(\d+)")
+URL_DB_IN_TEXT = re.compile(r"rediss?://[^/\s'\"`]*/0*[1-9]")
 
 
 @dataclass
@@ -638,6 +640,8 @@ def check_select(ctx: FileContext) -> None:
             found = ctx.adapter.db_number(ctor)
             if found:
                 ctx.report(SELECT_DB, found[1], f"Database {found[0]}: numbered databases are not supported on Cluster.")
+    if not URL_DB_IN_TEXT.search(ctx.text):
+        return
     for node in ctx.root.find_all(any=[{"kind": k} for k in ctx.adapter.string_kinds]):
         value = ctx.adapter.literal(node)
         match = URL_DB.match(value or "")
@@ -675,6 +679,8 @@ def check_key_names(ctx: FileContext) -> None:
 
 
 def check_inline_lua(ctx: FileContext) -> None:
+    if not lua.looks_like_script(ctx.text):
+        return
     seen: set[int] = set()
     for node in ctx.root.find_all(any=[{"kind": k} for k in ctx.adapter.string_kinds]):
         if node.range().start.index in seen:
@@ -863,24 +869,46 @@ def analyze_file(path: Path, rel: str, by_ext: dict[str, Adapter] | None = None)
     return analyze_source(text, rel, adapter)
 
 
+PARALLEL_FROM = 150  # files; below this a process pool costs more than it saves
+
+
+def _analyze_batch(batch: list[tuple[Path, str]]) -> list[tuple[str, FileResult | None, str | None]]:
+    by_ext = adapters()
+    done = []
+    for path, rel in batch:
+        try:
+            done.append((rel, analyze_file(path, rel, by_ext), None))
+        except (OSError, ValueError, RuntimeError) as error:
+            done.append((rel, None, str(error)))
+    return done
+
+
+def _analyze_all(jobs: list[tuple[Path, str]]) -> list[tuple[str, FileResult | None, str | None]]:
+    """Parse in worker processes when there is enough to do and forking is safe (no other threads)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_FROM or workers < 2 or threading.active_count() > 1 or sys.platform != "linux":
+        return _analyze_batch(jobs)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    batches = [jobs[i::workers * 4] for i in range(workers * 4)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return [item for batch in pool.map(_analyze_batch, batches) for item in batch]
+
+
 def scan(root: Path) -> ScanResult:
     """Run every static rule over the tree (or file) at `root`."""
     root = root.resolve()
     total, files = candidate_files(root)
-    by_ext = adapters()
+    base = root.parent if root.is_file() else root
     findings: list[Finding] = []
     candidates: list[Finding] = []
     facts: Counter = Counter()
     errors: list[str] = []
     uses_cluster = False
-    base = root.parent if root.is_file() else root
-    for path in files:
-        rel = path.relative_to(base).as_posix()
-        try:
-            result = analyze_file(path, rel, by_ext)
-        except (OSError, ValueError, RuntimeError) as error:
+    for rel, result, error in _analyze_all([(path, path.relative_to(base).as_posix()) for path in files]):
+        if error:
             errors.append(f"{rel}: {error}")
-            continue
         if result is None:
             continue
         findings += result.findings
