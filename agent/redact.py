@@ -191,7 +191,10 @@ def _head_value(match: re.Match) -> str:
 
 
 def _head_mask(match: re.Match) -> str:
-    return match.group("head") + MASK
+    head = match.group("head")
+    if match.group(0)[len(head):].startswith(MASK):
+        return match.group(0)  # already masked: redacting twice changes nothing
+    return head + MASK
 
 
 def _key_format(match: re.Match) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ask_redis.redact import MASK, redact
 
@@ -147,3 +148,18 @@ def test_empty_and_plain_text():
     assert redact("") == ""
     plain = "def get(r, key):\n    return r.get(key)\n" * 100
     assert redact(plain) == plain
+
+
+pieces = st.sampled_from([
+    "REDIS_PASSWORD=", "password: ", '"token": ', "redis://u:", "@host", "sk-ant-", "AKIA", "ghp_", "Bearer ",
+    "Authorization: ", "requirepass ", "AUTH ", "user a on >", "-----BEGIN RSA PRIVATE KEY-----", "\n", "\\n", '"',
+    "'", "\\", "=", ":", " ", "hunter2", "x" * 20, "ABCDEFGHIJKLMNOP", "$X", "key", "-----END RSA PRIVATE KEY-----",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(pieces, st.text(max_size=5)), max_size=25).map("".join))
+def test_any_text_is_redacted_without_error_and_redacting_again_changes_nothing(text):
+    once = redact(text)
+    assert isinstance(once, str)
+    assert redact(once) == once
