@@ -81,6 +81,13 @@ def test_cluster_use_anywhere_turns_on_the_hash_tag_check_everywhere(tmp_path):
     assert [(f.path, f.rule_id) for f in result.findings] == [("reader.py", "cluster-multikey-no-hashtag")]
 
 
+def test_oversized_files_are_skipped_and_said(tmp_path):
+    write(tmp_path, {"bundle.js": "// redis\n" + "var a = 1;\n" * 120_000, "ok.py": KEYS_SNIPPET})
+    result = scan(tmp_path)
+    assert [f.path for f in result.findings] == ["ok.py"]
+    assert result.errors == ["bundle.js: skipped, larger than 1024 KB"]
+
+
 def test_syntax_errors_do_not_stop_the_review(tmp_path):
     write(tmp_path, {"broken.py": "import redis\nr = redis.Redis(\n def (((\n", "ok.py": KEYS_SNIPPET})
     result = scan(tmp_path)
@@ -99,6 +106,7 @@ def test_review_tool_lists_candidates_with_paths_from_the_workspace(tmp_path):
     write(tmp_path, {"src/svc.py": KEYS_SNIPPET, "src/other.py": KEYS_SNIPPET.replace("keys('user:*')", "get('user:1')")})
     tool = RedisReview()
     ctx = ToolContext(workspace=tmp_path)
+    assert tool.unavailable_reason(ctx) is None
     outcome = run_tool({tool.name: tool}, tool.name, {"path": "src"}, ctx)
     assert not outcome.is_error
     lines = outcome.content.splitlines()

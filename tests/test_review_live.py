@@ -187,6 +187,21 @@ def test_cli_with_a_password_never_prints_it(healthy, tmp_path, capsys):
     assert data["redis"].startswith("redis://") and PASSWORD not in data["redis"]
 
 
+def test_sarif_with_live_findings_is_valid(unhealthy, tmp_path, capsys):
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    (tmp_path / "app.py").write_text("import redis\nr = redis.Redis(socket_timeout=2)\nr.keys('*')\n")
+    assert main([str(tmp_path), "--redis-url", f"redis://127.0.0.1:{unhealthy.port}", "--format", "sarif",
+                 "--fail-on", "high"]) == 1
+    log = json.loads(capsys.readouterr().out)
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(log)) == []
+    results = log["runs"][0]["results"]
+    live_result = next(r for r in results if r["ruleId"] == "maxmemory-unset")
+    assert live_result["locations"][0]["logicalLocations"][0]["name"] == f"127.0.0.1:{unhealthy.port}"
+    assert any(r["ruleId"] == "keys-command" for r in results)
+
+
 def test_unreachable_instance_is_a_one_line_error(tmp_path, capsys):
     (tmp_path / "app.py").write_text("import redis\n")
     port = _free_port()

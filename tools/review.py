@@ -7,8 +7,6 @@ from collections import Counter
 from pydantic import BaseModel, ConfigDict, Field
 
 from ask_redis.tools import Tool, ToolContext, ToolError
-from ask_redis.tools.rules import Severity
-from ask_redis.tools.rules.engine import scan
 from ask_redis.tools.workspace import resolve
 
 DEFAULT_LIMIT = 60
@@ -40,7 +38,17 @@ class RedisReview(Tool):
     description = DESCRIPTION
     Input = ReviewInput
 
+    def unavailable_reason(self, ctx: ToolContext) -> str | None:
+        try:
+            import ask_redis.tools.rules.engine  # noqa: F401  (the rules ship as a subpackage)
+        except ImportError as error:
+            return f"the review rules are not installed ({error})"
+        return None
+
     def run(self, input: ReviewInput, ctx: ToolContext) -> str:
+        from ask_redis.tools.rules import Severity, all_rules
+        from ask_redis.tools.rules.engine import scan
+
         target = resolve(ctx, input.path)
         if not target.exists():
             raise ToolError(f"{input.path}: no such file or directory in the workspace.")
@@ -67,8 +75,6 @@ class RedisReview(Tool):
             lines.append(f"({hidden} below {floor.label} not listed)")
         rules = sorted({f.rule_id for f in shown[: input.limit]})
         if rules:
-            from ask_redis.tools.rules import all_rules
-
             catalogue = all_rules()
             lines.append("rules:")
             lines += [f"  {r}: {catalogue[r].title}. Fix: {catalogue[r].fix}" for r in rules]

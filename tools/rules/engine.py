@@ -155,7 +155,7 @@ zremrangebyrank zunionstore zinterstore xadd xrange xrevrange xlen xdel xtrim xa
 getbit bitcount bitop geoadd publish eval evalsha keys flushall flushdb select watch multi exec
 """.split())
 # Python and Go spellings of the same commands.
-ALIASES = {"delete": "del", "hgetall": "hgetall", "hmget": "hmget", "setexpire": "expire"}
+ALIASES = {"delete": "del"}
 # Names distinctive enough that any receiver counts (no-one else has an `hgetall`).
 DISTINCTIVE = COMMANDS - {
     "get", "set", "del", "exists", "type", "append", "rename", "copy", "keys", "select", "watch", "multi",
@@ -858,8 +858,13 @@ def _walk_candidates(root: Path) -> tuple[int, list[Path]]:
     return total, sorted(found)
 
 
+MAX_FILE_BYTES = 1024 * 1024  # bigger "source" is generated or minified: parsing it would dominate the review
+
+
 def analyze_file(path: Path, rel: str, by_ext: dict[str, Adapter] | None = None) -> FileResult | None:
     suffix = path.suffix.lower()
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"skipped, larger than {MAX_FILE_BYTES // 1024} KB")
     text = path.read_text(errors="replace")
     if suffix == ".lua":
         return analyze_lua_file(text, rel)

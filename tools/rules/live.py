@@ -8,7 +8,6 @@ Redis by itself, and nothing it sends can change the server.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -326,12 +325,3 @@ def inspect(url: str, budget: int = 10_000) -> LiveResult:
     order = {r.id: i for i, r in enumerate(RULES)}
     result.findings.sort(key=lambda f: (-f.severity, order.get(f.rule_id, 0)))
     return result
-
-
-def facts(result: LiveResult) -> Counter:
-    """Numbers the checklist cites as evidence."""
-    found: Counter = Counter()
-    if result.keyspace:
-        found["sampled"] = result.keyspace["sampled"]
-        found["sampled_no_ttl"] = result.keyspace["ttl_buckets"].get("no TTL", 0)
-    return found
