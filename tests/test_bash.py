@@ -315,3 +315,16 @@ def test_as_a_regular_user_ulimit_caps_processes():
     assert lines[1] == "65534" and "refused" in lines
     started = int(next(line for line in lines if line.startswith("started")).split()[1])
     assert started < sandbox.MAX_PROCESSES
+
+
+def test_home_that_holds_the_workspace_shows_only_the_workspace(tmp_path, monkeypatch):
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "id_ed25519").write_text("PRIVATE KEY\n")
+    workspace = tmp_path / "repo"
+    workspace.mkdir()
+    (workspace / "app.py").write_text("x = 1\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = bash(ToolContext(workspace=workspace), "echo $HOME; ls -A ~; cat ~/.ssh/id_ed25519")
+    lines = result.content.splitlines()
+    assert lines[:2] == [str(tmp_path), "repo"]
+    assert "PRIVATE KEY" not in result.content and "No such file" in result.content
