@@ -342,35 +342,38 @@ class _Tally:
     def add_batch(self, node: str, keys: list[bytes], first: list[Any], kinds: list[str],
                   second: dict[str, list[Any]]) -> None:
         """Tally one batch: `first` holds TYPE, MEMORY USAGE, PTTL per key; `second[type]` the length
-        (and OBJECT ENCODING, except for strings) per key of that type, in key order."""
+        (and OBJECT ENCODING, except for strings) per key of that type, in key order (strings only
+        from STRLEN_FROM_BYTES of memory). This loop is the client's cost per key: keep it lean."""
         pending = {kind: iter(replies) for kind, replies in second.items()}
         types, namespaces, encodings, big, observed = self.types, self.namespaces, self.encodings, self.big, self.observed
-        ttl_counts, top = self.ttl_counts, self.top
-        top_memory = self.top_memory
+        ttl_counts, top, top_memory = self.ttl_counts, self.top, self.top_memory
+        memo_get = self._memo.get if self._memo_ok else None
         namespace = self.namespace
-        for index, key in enumerate(keys):
-            kind = kinds[index]
-            memory, pttl = first[3 * index + 1], first[3 * index + 2]
+        memory_floor = top_memory[0][0] if len(top_memory) >= top else -1
+        for key, kind, memory, pttl in zip(keys, kinds, first[1::3], first[2::3]):
             length = encoding = None
-            replies = pending.get(kind)
-            if replies is not None:
-                length = next(replies)
-                if kind != "string":
+            if kind == "string":
+                if memory.__class__ is int and memory >= STRLEN_FROM_BYTES:
+                    length = next(pending["string"])
+            elif kind != "none":
+                replies = pending.get(kind)
+                if replies is not None:  # consumed even if the key vanished: replies stay aligned
+                    length = next(replies)
                     encoding = next(replies)
-                    encoding = encoding.decode() if isinstance(encoding, bytes) else None
-                if not isinstance(length, int):
-                    length = None
-            if kind == "none" or not isinstance(memory, int):
+                    encoding = encoding.decode() if encoding.__class__ is bytes else None
+            if kind == "none" or memory.__class__ is not int:
                 self.vanished += 1  # expired or deleted between SCAN and TYPE
                 continue
-            if not isinstance(pttl, int):
-                pttl = -1
+            if length.__class__ is not int:
+                length = None
             entry = types.get(kind)
             if entry is None:
                 entry = types[kind] = [0, 0]
             entry[0] += 1
             entry[1] += memory
-            pattern = namespace(key)
+            pattern = memo_get(key.translate(_DIGITS_TO_ZERO)) if memo_get else None
+            if pattern is None:
+                pattern = namespace(key)
             ns = namespaces.get(pattern)
             if ns is None:
                 if len(namespaces) >= self.MAX_NAMESPACES:
@@ -380,31 +383,35 @@ class _Tally:
                     ns = namespaces[pattern] = [0, 0, 0]
             ns[0] += 1
             ns[1] += memory
+            if pttl.__class__ is not int:
+                pttl = -1
             if pttl >= 0:
                 ns[2] += 1
                 ttl_counts[bisect.bisect_right(_TTL_LIMITS, pttl)] += 1
             else:
                 self.no_ttl += 1
-            if encoding is not None:
-                encodings[(kind, encoding)] = encodings.get((kind, encoding), 0) + 1
-                if length is not None and kind in _COMPACT:
-                    rows = observed.setdefault(kind, [])
-                    if len(rows) < self.MAX_OBSERVED:
-                        rows.append((length, encoding))
-            if length is not None and length > BIG_KEY.get(kind, 1 << 62):
-                big[kind] = big.get(kind, 0) + 1
-            if len(top_memory) < top or memory > top_memory[0][0]:
+            if memory > memory_floor:
                 info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding,
                         "pttl": pttl}
                 (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, key, info))
-            if length is not None:
-                heap = self.top_length.get(kind)
-                if heap is None:
-                    heap = self.top_length[kind] = []
-                if len(heap) < top or length > heap[0][0]:
-                    info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding,
-                            "pttl": pttl}
-                    (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, key, info))
+                memory_floor = top_memory[0][0] if len(top_memory) >= top else -1
+            if length is None:
+                continue
+            if encoding is not None:
+                encodings[(kind, encoding)] = encodings.get((kind, encoding), 0) + 1
+                if kind in _COMPACT:
+                    rows = observed.setdefault(kind, [])
+                    if len(rows) < self.MAX_OBSERVED:
+                        rows.append((length, encoding))
+            if length > BIG_KEY.get(kind, 1 << 62):
+                big[kind] = big.get(kind, 0) + 1
+            heap = self.top_length.get(kind)
+            if heap is None:
+                heap = self.top_length[kind] = []
+            if len(heap) < top or length > heap[0][0]:
+                info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding,
+                        "pttl": pttl}
+                (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, key, info))
 
 
 def _limits(config: dict[str, str]) -> dict[str, int]:
@@ -454,6 +461,11 @@ def _limit_report(observed: dict[str, list[tuple[int, str]]], limits: dict[str, 
 
 
 _FIRST = (("TYPE",), ("MEMORY", "USAGE"), ("PTTL",))
+_KINDS = {name.encode(): name for name in ("string", "hash", "list", "set", "zset", "stream", "none")}
+# A string's MEMORY USAGE bounds its length from above, so STRLEN is read only for strings whose memory
+# reaches this: below it the length is known to be smaller, and most keys of most datasets are such.
+STRLEN_FROM_BYTES = 512
+
 _SECOND = {kind: ((command,) if kind == "string" else (command, ("OBJECT", "ENCODING")))
            for kind, command in LENGTH_COMMAND.items()}
 
@@ -492,7 +504,7 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
             measured = None
             if first_in_flight:
                 first = pipe.read()
-                kinds = [k.decode() if isinstance(k, bytes) else "none" for k in first[0::3]]
+                kinds = [_KINDS.get(k, "none") for k in first[0::3]]
                 measured = [first_in_flight, first, kinds, None]
             second = {kind: pipe.read() for kind in second_in_flight[3]} if second_in_flight else None
             if scanning:
@@ -514,9 +526,16 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
 def _second_pass(pipe: Any, keys: list[bytes], first: list[Any], kinds: list[str]) -> list[str]:
     """Queue the length (and OBJECT ENCODING) reads, one group per type; returns the types in order."""
     by_kind: dict[str, list[bytes]] = {}
-    for key, kind in zip(keys, kinds):
-        if kind in _SECOND:
-            by_kind.setdefault(kind, []).append(key)
+    for key, kind, memory in zip(keys, kinds, first[1::3]):
+        if kind == "string":
+            if memory.__class__ is not int or memory < STRLEN_FROM_BYTES:
+                continue
+        elif kind not in _SECOND:
+            continue
+        group = by_kind.get(kind)
+        if group is None:
+            group = by_kind[kind] = []
+        group.append(key)
     for kind, group in by_kind.items():
         pipe.keyed(_SECOND[kind], group)
     return list(by_kind)
@@ -611,6 +630,8 @@ def format_keyspace(data: dict[str, Any], namespaces: int = 25) -> str:
     for kind, rows in data["top_length"].items():
         lines.append(f"top {kind} keys by {'bytes' if kind == 'string' else 'elements'}:")
         lines.extend(shape(r) for r in rows[:5])
+    if "string" in data["types"] and "string" not in data["top_length"]:
+        lines.append(f"strings: all under {STRLEN_FROM_BYTES} B of memory (so under {STRLEN_FROM_BYTES} bytes long)")
     if data["encodings"]:
         lines.append("encodings: " + "; ".join(f"{k}: " + ", ".join(f"{e} {c}" for e, c in v.items())
                                                for k, v in data["encodings"].items()))
