@@ -16,6 +16,7 @@ _VALUE = (
     r'(?P<value>\\"(?:[^"\\\n]|\\(?!"))*\\"'
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
+    r"|(?:\{\{[^{}\n]*\}\}|<%[^%\n]*%>)(?![^\s\"'\\,;])"  # a whole template: a reference, not the secret
     r"|(?:[^\s\"'\\,;]|\\(?![nrt\"\\/u]))+)"
 )
 
@@ -124,9 +125,13 @@ def _is_secret_name(name: str) -> bool:
     return False
 
 
+# ${NAME}, $NAME (upper case, as environment variables are), {{ template }}, <%= erb %>, %(name)s.
+_REFERENCE = re.compile(r"\$\{[A-Za-z_]\w*\}|\$[A-Z_][A-Z0-9_]*|\{\{[^{}]*\}\}|<%[^%]*%>|%\([\w.]+\)s")
+
+
 def _is_reference(value: str, quoted: bool) -> bool:
     """A value that points at the secret instead of holding it: $VAR, ${VAR}, {{ var }}, os.environ[...]."""
-    if not value or value.startswith(("$", "{{", "%(", "<%")):
+    if not value or _REFERENCE.fullmatch(value):
         return True
     if quoted:
         return False
