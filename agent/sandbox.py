@@ -303,6 +303,8 @@ def _probe(bwrap: str | None) -> tuple[Capability, _CgroupLayout | None]:
     if result.exit_code == 0 and result.output.strip() == "sandbox-ok":
         return Capability(True, process_limit=process_limit), layout
     detail = result.output.strip().splitlines()[-1] if result.output.strip() else f"exit code {result.exit_code}"
+    if "Unknown option" in detail:
+        return Capability(False, f"this bubblewrap is too old ({detail})", "install bubblewrap 0.5 or newer"), None
     return Capability(False, f"bubblewrap cannot create the sandbox's namespaces ({detail})", USERNS_FIX), None
 
 
@@ -323,6 +325,35 @@ def _home() -> Path | None:
     if not home or not os.path.isabs(home):
         return None
     return Path(os.path.normpath(home))
+
+
+# Options newer than bubblewrap 0.5 (Ubuntu 22.04 ships 0.6.1): left out, with their
+# value, when the installed bwrap does not know them. {option: how many values follow}
+OPTIONAL_OPTIONS = {"--disable-userns": 0, "--size": 1}
+_unknown_options: dict[str, frozenset[str]] = {}
+
+
+def unknown_options(bwrap: str) -> frozenset[str]:
+    """Which of OPTIONAL_OPTIONS this bwrap lacks (asked once per bwrap path)."""
+    if bwrap not in _unknown_options:
+        try:
+            usage = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            usage = ""
+        _unknown_options[bwrap] = frozenset(o for o in OPTIONAL_OPTIONS if f"{o} " not in usage)
+    return _unknown_options[bwrap]
+
+
+def without(args: list[str], unknown: frozenset[str]) -> list[str]:
+    kept, skip = [], 0
+    for arg in args:
+        if skip:
+            skip -= 1
+        elif arg in unknown:
+            skip = OPTIONAL_OPTIONS[arg]
+        else:
+            kept.append(arg)
+    return kept
 
 
 def bwrap_args(workspace: Path, cwd: Path, seccomp_fd: int | None) -> list[str]:
@@ -375,7 +406,7 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
         info_read, info_write = _pipe(pipes)
         block_read, block_write = _pipe(pipes)
         keep_fds = [cwd_write, info_write, block_read]
-        args = bwrap_args(workspace, cwd, None)
+        seccomp_fd = None
         program = seccomp_filter()
         if program is not None:
             seccomp_fd = os.memfd_create("ask-redis-seccomp", 0)
@@ -383,7 +414,7 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
             os.write(seccomp_fd, program)
             os.lseek(seccomp_fd, 0, os.SEEK_SET)
             keep_fds.append(seccomp_fd)
-            args = bwrap_args(workspace, cwd, seccomp_fd)
+        args = without(bwrap_args(workspace, cwd, seccomp_fd), unknown_options(bwrap))
         script = _SHELL_SCRIPT.format(
             address_kb=ADDRESS_SPACE_BYTES // 1024, file_blocks=FILE_SIZE_BYTES // 1024,
             processes=MAX_PROCESSES, cwd_fd=cwd_write,

@@ -328,3 +328,21 @@ def test_home_that_holds_the_workspace_shows_only_the_workspace(tmp_path, monkey
     lines = result.content.splitlines()
     assert lines[:2] == [str(tmp_path), "repo"]
     assert "PRIVATE KEY" not in result.content and "No such file" in result.content
+
+
+def test_options_an_older_bubblewrap_lacks_are_left_out_with_their_values(tmp_path):
+    args = sandbox.bwrap_args(tmp_path, tmp_path, seccomp_fd=None)
+    older = sandbox.without(args, frozenset({"--size", "--disable-userns"}))
+    assert "--size" not in older and "--disable-userns" not in older
+    assert len(older) == len(args) - 1 - 2 * args.count("--size")
+    assert [a for a in older if a.isdigit()] == []  # no size value left behind as a stray argument
+    assert sandbox.unknown_options(sandbox.find_bwrap()) == frozenset()  # the installed 0.8+ knows both
+
+
+def test_a_bubblewrap_too_old_for_an_option_is_named(tmp_path):
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\n[ \"$1\" = --help ] && exit 0\necho 'bwrap: Unknown option --clearenv' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    capability = sandbox.probe(bwrap=str(fake))
+    assert capability.reason == "this bubblewrap is too old (bwrap: Unknown option --clearenv)"
+    assert capability.fix == "install bubblewrap 0.5 or newer"
