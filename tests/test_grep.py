@@ -251,3 +251,13 @@ def test_null_and_placeholder_values_mean_the_default(ws):
     text = ws.ok("Grep", pattern="import redis", head_limit=None, offset=None, output_mode=None, path="undefined",
                  glob="null", type="")
     assert listed(text) == [".hidden_worker.py", "src/app/cache/redis_client.py", "tests/test_cache.py"]
+
+
+def test_type_and_glob_together_still_drop_ignored_files(ws):
+    text = ws.ok("Grep", pattern="redis", type="py", glob="*settings.py")
+    assert text.startswith("No matches found") and "1 ignored file(s) would match, e.g. ignored_settings.py" in text
+    assert listed(ws.ok("Grep", pattern="redis", type="py", glob="test_*.py")) == ["tests/test_cache.py"]
+
+
+def test_an_ignored_file_named_as_path_is_searched(ws):
+    assert listed(ws.ok("Grep", pattern="CLIENT", path="ignored_settings.py")) == ["ignored_settings.py"]

@@ -39,7 +39,7 @@ DESCRIPTION = """A powerful search tool built on ripgrep
   - Output modes: "content" shows matching lines, "files_with_matches" shows only file paths (default), "count" shows match counts
   - Pattern syntax: Uses ripgrep (not grep) - literal braces need escaping (use `interface\\{\\}` to find `interface{}` in Go code)
   - Multiline matching: By default patterns match within single lines only. For cross-line patterns like `struct \\{[\\s\\S]*?field`, use `multiline: true`
-  - Hidden files are searched; VCS directories and files ignored by .gitignore/.ignore/.rgignore are skipped (a glob does not bring ignored files back). Results are sorted by path and paths are relative to the workspace root.
+  - Hidden files are searched; VCS directories and files ignored by .gitignore/.ignore/.rgignore are skipped (a glob does not bring ignored files back; a path named explicitly is searched even if ignored). Results are sorted by path and paths are relative to the workspace root.
   - Results are limited to head_limit entries (default 250); a footer gives the offset for the next page."""
 
 
