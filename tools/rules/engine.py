@@ -139,8 +139,6 @@ RULES = [
     XADD_NO_MAXLEN, KEY_NO_NAMESPACE,
 ]
 
-# Rules that still apply in tests and fixtures (a script is a script wherever it lives).
-APPLY_IN_TESTS = {r.id for r in INLINE_LUA}
 
 # --- vocabulary -------------------------------------------------------------------------------
 
@@ -171,6 +169,7 @@ MULTI_KEY = {"mget", "mset", "msetnx", "del", "unlink", "exists", "sunion", "sin
              "rpoplpush", "lmove", "pfmerge", "pfcount", "copy"}
 UNBOUNDED = {"hgetall", "smembers", "hkeys", "hvals"}
 RANGE_READS = {"lrange", "zrange", "zrevrange"}
+STRING_KINDS = {"string", "template_string", "interpreted_string_literal", "raw_string_literal", "string_literal"}
 GENERIC_SEND = {"execute_command", "send_command", "sendcommand", "call", "do"}
 
 REDISH = re.compile(
@@ -373,7 +372,7 @@ class FileContext:
         line = node.range().start.line + 1
         if self.ignored(rule, line):
             return
-        if self.in_test_code(node) and rule.id not in APPLY_IN_TESTS:
+        if self.in_test_code(node):
             return
         evidence = self.lines[line - 1].strip()[:200] if line - 1 < len(self.lines) else ""
         (self.findings if into is None else into).append(
@@ -403,8 +402,9 @@ def normalise(call: Call) -> Call:
         if first.kind() in ("array", "list", "array_creation_expression"):
             items = first.named_children()
             first = items[0] if items else first
-        name = last_identifier(first.text().strip("\"'`"))
-        call.command = name.lower()
+        words = IDENT.findall(first.text().strip("\"'`"))
+        name = (words[-1] if first.kind() not in STRING_KINDS else words[0]) if words else ""
+        call.command = name.lower() if name.lower() in COMMANDS | LOOP_EXEMPT else ""
         call.args = call.args[1:]
         return call
     method = ALIASES.get(method, method)
@@ -462,9 +462,21 @@ def check_client_per_request(ctx: FileContext) -> None:
             continue
         if fn.kind() in ("constructor_declaration", "static_initializer"):
             continue
+        if _returned(ctor.node, fn) and not re.match(r"(?i)_?get", name):
+            continue  # a factory: its callers decide how often it runs (`get_redis()` per call is the classic miss)
         if _guarded_singleton(ctor.node, fn, ctx):
             continue
         ctx.report(CLIENT_PER_REQUEST, ctor.node)
+
+
+def _returned(node: SgNode, fn: SgNode) -> bool:
+    stop = fn.range().start.index
+    for ancestor in node.ancestors():
+        if ancestor.range().start.index <= stop:
+            return False
+        if ancestor.kind() == "return_statement":
+            return True
+    return False
 
 
 def _guarded_singleton(node: SgNode, fn: SgNode, ctx: FileContext) -> bool:
@@ -491,6 +503,10 @@ def check_loop_pipeline(ctx: FileContext) -> None:
         loop = ctx.enclosing_loop(call.node)
         if loop is None or not ctx.adapter.loop_call_counts(call):
             continue
+        body = ctx.adapter.loop_body(loop) or loop
+        start, end = body.range().start.index, body.range().end.index
+        if any(start <= v.range().start.index < end for v in ctx.assignments.get(call.receiver, [])):
+            continue  # a client made per iteration: a loop over nodes, not over keys
         key = loop.range().start.index
         if key in reported:
             continue
@@ -546,7 +562,8 @@ def _is_plain_container(value: SgNode) -> bool:
     """Bound to something that is not a Redis client: a dict/map/list (a local `cache = {}`), or what a
     factory with no Redis-like name returns (`client = axios.create()`, `cache = CacheBuilder...build()`)."""
     if value.kind() in ("dictionary", "list", "set", "object", "array", "composite_literal",
-                        "dictionary_comprehension", "list_comprehension"):
+                        "dictionary_comprehension", "list_comprehension", "subscript", "subscript_expression",
+                        "index_expression", "array_access", "string", "integer", "number", "tuple"):
         return True
     if PLAIN_CONTAINERS.match(value.text()):
         return True
@@ -665,6 +682,8 @@ KEYED = COMMANDS - {"eval", "evalsha", "keys", "flushall", "flushdb", "select", 
 
 
 def check_key_names(ctx: FileContext) -> None:
+    if ctx.is_test:
+        return
     for call in ctx.calls:
         if call.command not in KEYED or not call.args or not ctx.is_redis(call):
             continue
@@ -694,8 +713,13 @@ def check_inline_lua(ctx: FileContext) -> None:
             continue
         first_line = top.range().start.line + 1
         last_line = top.range().end.line + 1
+        if ctx.in_test_code(top):
+            continue
+        hits = lua.analyze(script, strict=True)  # prose that mentions redis.call is no script
+        if hits is None:
+            continue
         ctx.facts["lua_scripts"] += 1
-        for hit in lua.analyze(script):
+        for hit in hits:
             line = min(first_line + hit.line - 1, last_line)
             _report_line(ctx, hit.rule, line, hit.message)
 
@@ -759,19 +783,23 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
     for check in CHECKS:
         check(ctx)
     adapter.extra(ctx)
-    redis_calls = [c for c in ctx.calls if ctx.is_redis(c)]
+    # The checklist's evidence counts application code only, as the findings do.
+    redis_calls = [] if ctx.is_test else [c for c in ctx.calls if ctx.is_redis(c)]
     ctx.facts["redis_calls"] += len(redis_calls)
     ctx.facts["files_with_redis_calls"] += 1 if redis_calls else 0
     for call in redis_calls:
         ctx.facts[f"cmd:{call.command}"] += 1
-    ctx.facts["clients_built"] += sum(1 for c in ctx.news if adapter.is_client_ctor(c))
-    ctx.facts["pipelines"] += len(ctx.pipeline_vars) + sum(1 for c in ctx.calls if c.method.lower() in ("pipeline", "pipelined", "txpipelined"))
+    if not ctx.is_test:
+        ctx.facts["clients_built"] += sum(1 for c in ctx.news if adapter.is_client_ctor(c))
+        ctx.facts["pipelines"] += sum(1 for c in ctx.calls if c.method.lower() in ("pipeline", "pipelined", "txpipelined"))
     return FileResult(ctx.findings, ctx.cluster_candidates, ctx.facts, adapter.uses_cluster(text))
 
 
 def analyze_lua_file(text: str, path: str) -> FileResult:
     lines = text.splitlines()
     findings = []
+    if TEST_PATH.search(path):
+        return FileResult(findings, [], Counter(), False)
     for hit in lua.analyze(text):
         evidence = lines[hit.line - 1].strip()[:200] if 0 < hit.line <= len(lines) else ""
         if IGNORE.search(evidence):

@@ -133,9 +133,12 @@ def _is_whole_read(node: SgNode, calls_by_node: dict[int, tuple[str, list[SgNode
     return False
 
 
-def analyze(source: str) -> list[LuaHit]:
-    """The Lua rules over one script."""
+def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
+    """The Lua rules over one script. With `strict`, None when the text does not parse as Lua (a string
+    that only mentions redis.call)."""
     root = SgRoot(source, "lua").root()
+    if strict and root.find(kind="ERROR") is not None:
+        return None
     hits: list[LuaHit] = []
     calls = _redis_calls(root)
     assigned = _locals(root)

@@ -127,8 +127,14 @@ class PythonAdapter(Adapter):
         found: dict[str, list[SgNode]] = {}
         for assignment in root.find_all(kind="assignment"):
             left, right = assignment.field("left"), assignment.field("right")
-            if left is not None and right is not None and left.kind() in ("identifier", "attribute"):
+            if left is None or right is None:
+                continue
+            if left.kind() in ("identifier", "attribute"):
                 found.setdefault(last_identifier(left.text()), []).append(right)
+            elif left.kind() in ("pattern_list", "tuple_pattern") and right.kind() in ("expression_list", "tuple"):
+                for name, value in zip(left.named_children(), right.named_children()):
+                    if name.kind() == "identifier":
+                        found.setdefault(name.text(), []).append(value)
         return found
 
     def foreign_names(self, root: SgNode) -> set[str]:
