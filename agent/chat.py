@@ -20,6 +20,7 @@ from ask_redis.session import Session, open_session
 
 NO_KEY = "no API key: set ANTHROPIC_API_KEY (or api_key in {path}) to chat"
 INTERRUPTED = "[The user interrupted the answer above before it was complete.]"
+RUNNING = "(still running)"
 CUT_OFF = "[The answer above was cut off by an API error.]"
 
 
@@ -133,7 +134,7 @@ class Chat:
                 if isinstance(event, TextDelta):
                     partial.append(event.text)
                 elif isinstance(event, ToolCall):
-                    self.last_tool = (event, ToolResult(id=event.id, name=event.name, content="(still running)", is_error=False, duration_ms=0))
+                    self.last_tool = (event, ToolResult(id=event.id, name=event.name, content=RUNNING, is_error=False, duration_ms=0))
                 elif isinstance(event, ToolResult):
                     partial = []
                     if self.last_tool and self.last_tool[0].id == event.id:
@@ -147,6 +148,9 @@ class Chat:
         except KeyboardInterrupt:
             events.close()
             self._settle("".join(partial), INTERRUPTED)
+            if self.last_tool and self.last_tool[1].content == RUNNING:
+                call = self.last_tool[0]
+                self.last_tool = (call, ToolResult(id=call.id, name=call.name, content="not run: cancelled by the user", is_error=True, duration_ms=0))
             render.cancelled()
             raise
         finally:

@@ -117,8 +117,8 @@ def stable_cut(text: str) -> int:
 class _Running:
     """A spinner with a label and the seconds since it started, recomputed on every refresh."""
 
-    def __init__(self, label: str, style: str = ""):
-        self.label, self.style, self.began = label, style, time.monotonic()
+    def __init__(self, label: str, style: str = "", call: ToolCall | None = None):
+        self.label, self.style, self.call, self.began = label, style, call, time.monotonic()
         self.spinner = Spinner("dots", style="cyan")
 
     def __rich__(self) -> Any:
@@ -152,13 +152,16 @@ class LiveAnswer:
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, TextDelta):
+            was_waiting = self.running is not None
             self.running = None
             self.pending += event.text
             self._flush()
+            self._show(refresh=was_waiting)  # else the next redraw (a tenth of a second away) shows it
+            return
         elif isinstance(event, ToolCall):
             self._flush(everything=True)
             self.calls[event.id] = event
-            self.running = _Running(describe_call(event.name, event.input, width=max(self.console.width - 12, 20)))
+            self.running = _Running(describe_call(event.name, event.input, width=max(self.console.width - 12, 20)), call=event)
         elif isinstance(event, ToolResult):
             self.running = _Running("thinking…", "dim")
             mark = Text("⏺ ", style="red" if event.is_error else "green")
@@ -176,23 +179,40 @@ class LiveAnswer:
 
     def cancelled(self) -> None:
         self._flush(everything=True)
+        if self.running is not None and self.running.call is not None:
+            self.console.print(Text.assemble(("⏺ ", "yellow"), self.running.label))
+            self.console.print(Text("  ⎿ cancelled", style="yellow"))
         self.running = None
         self.console.print(Text("⏹ cancelled: the rest of this answer was dropped", style="yellow"))
 
-    def _flush(self, everything: bool = False) -> None:
+    def _flush(self, everything: bool = False) -> bool:
+        """Print the finished blocks for good; True if anything was printed."""
         cut = len(self.pending) if everything else stable_cut(self.pending)
         block, self.pending = self.pending[:cut], self.pending[cut:]
-        if block.strip():
-            if self.blocks_printed and not block.lstrip().startswith(("```", "~~~")):
-                self.console.print()
-            self.console.print(Markdown(block.strip("\n")))
-            self.blocks_printed += 1
+        if not block.strip():
+            return False
+        if self.blocks_printed and not block.lstrip().startswith(("```", "~~~")):
+            self.console.print()
+        self.console.print(Markdown(block.strip("\n")))
+        self.blocks_printed += 1
+        return True
 
-    def _show(self) -> None:
+    def _show(self, refresh: bool = True) -> None:
         parts: list[Any] = []
         if self.pending.strip():
-            parts.append(Markdown(self.pending))
+            parts.append(_Pending(self))
         if self.running is not None:
             parts.append(self.running)
-        self.live.update(Group(*parts) if parts else Text(""), refresh=True)
+        self.live.update(Group(*parts) if parts else Text(""), refresh=refresh)
+
+
+class _Pending:
+    """The unfinished markdown block, parsed only when the live region is redrawn (10 times a second),
+    not on every streamed delta."""
+
+    def __init__(self, answer: LiveAnswer):
+        self.answer = answer
+
+    def __rich__(self) -> Any:
+        return Markdown(self.answer.pending)
 

@@ -18,7 +18,7 @@ import pytest
 from tests.transcript_kit import TRANSCRIPTS
 
 ASK_REDIS = [sys.executable, "-m", "ask_redis"]
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-5-5"
 KEY = "sk-ant-chat-test-key-4242"
 TMUX = shutil.which("tmux")
 needs_tmux = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (tests/run.sh installs it)")

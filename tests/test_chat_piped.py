@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 
 from ask_redis import compact
 from tests.author_transcripts import sse, text, tool
-from tests.fixtures_chat import (KEY, assert_valid_history, chat, normalise, saved_messages, saved_sessions,
+from tests.fixtures_chat import (ASK_REDIS, KEY, MODEL, assert_valid_history, clean_env, chat, normalise, saved_messages, saved_sessions,
                                  sessions_dir, workspace)
 from tests.fixtures_redis import PASSWORD, redis_standalone  # noqa: F401
 from tests.standin import StandIn
@@ -71,7 +72,7 @@ def test_multi_turn_chat_with_slash_commands(tmp_path):
     ]
     assert result.returncode == 1  # some input failed; the session still went on to the end
     assert len(standin.requests) == 3 and not standin.errors
-    assert standin.requests[0]["model"] == "claude-sonnet-4-5"
+    assert standin.requests[0]["model"] == "claude-sonnet-5-5"
     assert standin.requests[1]["model"].startswith("claude-haiku-") and standin.requests[2]["model"] == standin.requests[1]["model"]
     last = standin.requests[2]["messages"]
     assert [m["role"] for m in last] == ["user", "assistant", "user", "assistant", "user"]
@@ -154,7 +155,7 @@ def test_unreachable_api_is_one_line_and_the_chat_goes_on(tmp_path):
     [line] = result.stderr.splitlines()
     assert line.startswith("ask-redis: error: ") and "Traceback" not in result.stderr
     assert KEY not in result.stderr
-    assert result.stdout == "model: claude-sonnet-4-5\n" and result.returncode == 1
+    assert result.stdout == "model: claude-sonnet-5-5\n" and result.returncode == 1
 
 
 def test_compaction_near_the_context_window(tmp_path):
@@ -251,3 +252,24 @@ def test_no_api_key_still_offers_the_offline_review(tmp_path):
     [saved] = saved_sessions()
     [message] = saved_messages(saved)
     assert message["role"] == "user" and message["content"][0]["text"].startswith(f"[Report of the offline checks (/review {repo})")
+
+
+def test_a_crash_loses_at_most_the_turn_in_flight(tmp_path):
+    responses = [sse([text("Answer one.")], "end_turn"), sse([text("Answer two.")], "end_turn"),
+                 sse([text(" ".join(["slow"] * 400))], "end_turn")]
+    with StandIn(responses=responses, chunk_delay=0.05) as standin:
+        process = subprocess.Popen(ASK_REDIS + ["--model", MODEL], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                                   env=clean_env(ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=standin.url))
+        process.stdin.write("one\ntwo\nthree\n")
+        process.stdin.flush()
+        assert process.stdout.readline() == "Answer one.\n"
+        assert process.stdout.readline() == "Answer two.\n"
+        assert process.stdout.read(4) == "slow"  # the third answer is streaming
+        process.kill()
+        process.wait(timeout=30)
+        process.stdout.close(), process.stderr.close(), process.stdin.close()
+    [saved] = saved_sessions()
+    messages = saved_messages(saved)
+    assert [texts(m) for m in messages] == [["one"], ["Answer one."], ["two"], ["Answer two."]]
+    assert not list(sessions_dir().glob(".*.tmp"))

@@ -74,11 +74,15 @@ def test_ctrl_c_while_a_tool_runs_answers_its_tool_use(tmp_path, terminals):
         screen = term.wait_for('Bash(command="sleep 30")', "the running tool line")
         assert "Checking the server." in screen
         term.keys("C-c")
-        term.wait_for("cancelled", "the cancel notice")
+        term.wait_for('Checking the server.\n⏺ Bash(command="sleep 30")\n  ⎿ cancelled\n⏹ cancelled', "the cancelled tool and turn")
         term.prompt_ready()
         term.type("skip that")
         term.keys("Enter")
         term.wait_for("Fine, skipped.", "the next answer")
+        term.prompt_ready()
+        term.keys("C-o")
+        term.wait_for('> skip that\nFine, skipped.\n\n⏺ Bash(command="sleep 30") (error)\nnot run: cancelled by the user',
+                      "the last tool output on Ctrl-O")
     history = standin.requests[1]["messages"]
     assert [m["role"] for m in history] == ["user", "assistant", "user"]
     assert_valid_history(history)
@@ -139,7 +143,7 @@ def test_banner_ctrl_d_and_continue_with_two_ctrl_c(tmp_path, terminals):
     with StandIn(responses=[sse([text("Use **HSCAN**.")], "end_turn")]) as standin:
         term = open_terminal(terminals, tmp_path, standin, args=args)
         screen = term.screen()
-        assert "claude-sonnet-4-5" in screen and f"workspace  {tmp_path.resolve()}" in screen
+        assert "claude-sonnet-5-5" in screen and f"workspace  {tmp_path.resolve()}" in screen
         assert "redis      redis://:[REDACTED]@127.0.0.1:1/0 (read-only)" in screen
         assert "sandbox    Bash runs in a bubblewrap sandbox" in screen
         term.type("big hash?")
