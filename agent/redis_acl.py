@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="read the password from stdin; otherwise a random one is generated and shown on stderr")
     parser.add_argument("--server-version", type=_version, default=(7, 0), metavar="X.Y",
                         help="Redis version of the servers (default 7.0; 7.2+ adds CLIENT NO-TOUCH, 6.x drops newer subcommands)")
+    parser.add_argument("--redis-url", metavar="URL",
+                        help="read the server version from this Redis (INFO server) instead of --server-version")
     parser.add_argument("--acl-file", action="store_true", help="print an ACL file `user ...` line instead")
     try:
         args = parser.parse_args(argv)
@@ -65,6 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.user):
         print(f"ask-redis redis-acl: user names here are letters, digits and _.- (got {args.user!r})", file=sys.stderr)
         return 2
+    version = args.server_version
+    if args.redis_url:
+        from ask_redis.redis_conn import RedisConnError, connect
+
+        try:
+            with connect(args.redis_url) as conn:
+                version = _version(str(conn.nodes[0].call("INFO", "server").get("redis_version", "7.0")))
+        except (RedisConnError, argparse.ArgumentTypeError) as error:
+            print(f"ask-redis redis-acl: {error}", file=sys.stderr)
+            return 1
     generated = None
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -74,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         password = generated = secrets.token_urlsafe(24)
     digest = hashlib.sha256(password.encode()).hexdigest()
-    words = setuser_words(args.user, digest, args.server_version)
+    words = setuser_words(args.user, digest, version)
     print(("user " if args.acl_file else "ACL SETUSER ") + " ".join(words))
     if generated:
         print(f"# generated password for {args.user} (not shown again): {generated}", file=sys.stderr)

@@ -13,7 +13,6 @@ import heapq
 import time
 from typing import Any
 
-from redis.exceptions import ResponseError
 
 from ask_redis import redis_safety
 from ask_redis.redis_conn import Node, RedisConnection, RedisConnError

@@ -81,3 +81,11 @@ def test_the_inspector_cannot_write_even_outside_ask_redis(redis_standalone, red
 def test_the_line_round_trips_through_a_shell(capsys):
     code, out, _ = run(capsys, "--server-version", "7.0")
     assert shlex.split(out) == out.split()  # nothing needs quoting when pasted into redis-cli
+
+
+def test_the_version_can_come_from_the_server(capsys, redis_standalone):
+    code, out, err = run(capsys, "--redis-url", redis_standalone.url())
+    version = redis_standalone.admin().info("server")["redis_version"]
+    assert code == 0 and ("+client|no-touch" in out.split()) == (tuple(map(int, version.split(".")[:2])) >= (7, 2))
+    code, out, err = run(capsys, "--redis-url", redis_standalone.url(password="bad-pw-123"))
+    assert code == 1 and out == "" and "bad-pw-123" not in err and "invalid username-password" in err
