@@ -1,9 +1,10 @@
 """Connections: URL forms, Sentinel, TLS, unix sockets, timeouts, and errors that never hold the password."""
 
 import pytest
+import redis
 
 from ask_redis.redis_conn import RedisConnError, connect, display_url, parse_url
-from ask_redis.redis_inspect import overview
+from ask_redis.redis_inspect import overview, sample_keyspace
 from ask_redis.tools import ToolContext, discover, run_tool
 from tests.fixtures_redis import (PASSWORD, redis_sentinel, redis_standalone, redis_tls,  # noqa: F401
                                   tls_files)
@@ -93,6 +94,7 @@ def test_unix_socket(redis_standalone):
     with connect(url) as conn:
         assert conn.nodes[0].name == str(redis_standalone.unixsocket)
         assert conn.nodes[0].call("DBSIZE") == redis_standalone.admin().dbsize()
+        assert sample_keyspace(conn, budget=None)["sampled"] == redis_standalone.admin().dbsize()
 
 
 def test_tls_with_ca_insecure_switch_and_unknown_ca(redis_tls, tls_files):
@@ -107,6 +109,12 @@ def test_tls_with_ca_insecure_switch_and_unknown_ca(redis_tls, tls_files):
     assert "certificate verify failed" in str(caught.value) and PASSWORD not in str(caught.value)
     with connect(base + "?insecure=true") as conn:  # only with the explicit switch
         assert conn.nodes[0].call("PING") is True
+    writer = redis.Redis(host="127.0.0.1", port=redis_tls.port, ssl=True, ssl_ca_certs=tls_files["ca"],
+                         password=PASSWORD, protocol=2)
+    writer.mset({f"tls:{i}": i for i in range(2500)})
+    with connect(f"{base}?ca={tls_files['ca']}") as conn:  # the raw pipeline over TLS
+        data = sample_keyspace(conn, budget=None)
+    assert data["sampled"] == data["dbsize"] == 2500
 
 
 def test_sentinel_finds_the_master(redis_sentinel):
