@@ -97,10 +97,10 @@ class Finding:
         return data
 
 
-def make_finding(rule: Rule, *, message: str | None = None, **where) -> Finding:
+def make_finding(rule: Rule, *, message: str | None = None, severity: Severity | None = None, **where) -> Finding:
     return Finding(
         rule_id=rule.id,
-        severity=rule.severity,
+        severity=rule.severity if severity is None else severity,
         message=message or rule.why,
         fix=rule.fix,
         serves=rule.serves,

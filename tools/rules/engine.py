@@ -173,15 +173,20 @@ STRING_KINDS = {"string", "template_string", "interpreted_string_literal", "raw_
 GENERIC_SEND = {"execute_command", "send_command", "sendcommand", "call", "do"}
 
 REDISH = re.compile(
-    r"(?i)redis|rdb|^r$|^rc$|^rds$|jedis|lettuce|^cache$|client$|^conn(ection)?$|commands$|^sync$|^async$|"
-    r"^reactive$|^cmds?$|^pool$"
+    r"(?i)(redis|rdb|rds|jedis|lettuce|valkey)(_?(client|conn|connection|cli|db|pool|cluster))?$|^r$|^rc$|client$|"
+    r"^conn(ection)?$|commands$|^sync$|^async$|^reactive$|^cmds?$"
 )
+# Fewest arguments the Redis command takes: fewer is some other API's method (list.append(x), dict.get(k)
+# stays ambiguous and is left to the receiver check).
+MIN_ARGS = {"append": 2, "set": 2, "hset": 2, "hget": 2, "sadd": 2, "lpush": 2, "rpush": 2, "zadd": 2,
+            "expire": 2, "incrby": 2, "rename": 2, "copy": 2, "exists": 1, "type": 1, "incr": 1, "decr": 1}
 PIPEISH = re.compile(r"(?i)pipe|^p$|^tx$|^txn$|^trans|^multi$|batch|^pl$")
 IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 
 TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures?|testing|e2e)(/|$)"
-    r"|(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?|[^/]*(Test|Tests|IT)\.java)$"
+    r"|(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py|[^/]*\.(test|spec|setup)\.[cm]?[jt]sx?|setupTests\.[jt]sx?|"
+    r"[^/]*(Test|Tests|IT)\.java)$"
 )
 TEST_FUNCTION = re.compile(
     r"(?i)fixture|^setup|^set_up|^teardown|^tear_down|before(each|all)?$|after(each|all)?$|^test|^benchmark"
@@ -237,6 +242,14 @@ class Adapter:
     def function_markers(self, fn: SgNode) -> str:
         """Decorators, annotations, or the callee a callback is passed to."""
         return ""
+
+    def function_params(self, fn: SgNode) -> str:
+        params = fn.field("parameters") or fn.field("parameter")
+        return params.text() if params is not None else ""
+
+    def is_bare_connection(self, call: Call) -> bool:
+        """A single connection with no pool (Jedis): built in any method it is one connection per call."""
+        return False
 
     def loop_body(self, loop: SgNode) -> SgNode | None:
         return loop.field("body")
@@ -335,7 +348,7 @@ class FileContext:
         return call.receiver in self.client_vars or bool(REDISH.search(call.receiver)) or self.is_pipeline(call)
 
     def is_redis(self, call: Call) -> bool:
-        if not call.command:
+        if not call.command or (len(call.args) + len(call.kwargs) < MIN_ARGS.get(call.command, 0) and not call.splat):
             return False
         if call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os", "self", "this", "Array", "JSON", "Promise"):
             return False
@@ -368,7 +381,8 @@ class FileContext:
                 return None
         return None
 
-    def report(self, rule: Rule, node: SgNode, message: str | None = None, into: list | None = None) -> None:
+    def report(self, rule: Rule, node: SgNode, message: str | None = None, into: list | None = None,
+               severity: Severity | None = None) -> None:
         line = node.range().start.line + 1
         if self.ignored(rule, line):
             return
@@ -376,8 +390,8 @@ class FileContext:
             return
         evidence = self.lines[line - 1].strip()[:200] if line - 1 < len(self.lines) else ""
         (self.findings if into is None else into).append(
-            make_finding(rule, message=message, path=self.path, line=line, column=node.range().start.column + 1,
-                         evidence=evidence)
+            make_finding(rule, message=message, severity=severity, path=self.path, line=line,
+                         column=node.range().start.column + 1, evidence=evidence)
         )
 
     def ignored(self, rule: Rule, line: int) -> bool:
@@ -444,7 +458,21 @@ def check_set_ttl(ctx: FileContext) -> None:
         ctx.report(SET_NO_TTL, call.node)
 
 
+# Where a function runs per request: its name, decorators/annotations or the router it is passed to ...
+REQUEST_SCOPE = re.compile(
+    r"(?i)handler$|^handle|view$|endpoint|controller|^lambda_handler$|@(Get|Post|Put|Delete|Patch|Request)Mapping|"
+    r"@(GET|POST|PUT|DELETE|Path)\b|\.(route|get|post|put|patch|delete|websocket|api_route)\(|api_view|"
+    r"\b(app|router|server|fastify|api|routes?)\.(get|post|put|patch|delete|all|use|route|handle)\b|\.task\b|shared_task")
+# ... or the request/response it takes.
+REQUEST_PARAMS = re.compile(
+    r"\b(request|req|res|reply)\b|http\.ResponseWriter|http\.Request|gin\.Context|echo\.Context|fiber\.Ctx|"
+    r"HttpServletRequest|ServerRequest|HttpRequest")
+
+
 def check_client_per_request(ctx: FileContext) -> None:
+    """A client built where it runs per request (a handler), per iteration (a loop), or a bare connection
+    with no pool (`new Jedis` in a method). Other functions that build a client are factories whose
+    callers decide how often they run, and are left alone."""
     for ctor in ctx.news:
         if not ctx.adapter.is_client_ctor(ctor):
             continue
@@ -454,19 +482,30 @@ def check_client_per_request(ctx: FileContext) -> None:
         fn = functions[0]
         name = ctx.adapter.function_name(fn)
         markers = ctx.adapter.function_markers(fn)
-        if re.search(r"(?i)^(__init__|__new__|constructor|main|init|setup|set_up|startup|lifespan|configure|create_app|"
-                     r"new|New|make|build|create|connect|on_startup|_?init_\w*)|Config$|^provide", name):
+        if re.search(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@Produces|@PostConstruct|fixture|"
+                     r"on_event|beforeAll|before\b", markers):
             continue
-        if re.search(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@Produces|@PostConstruct|fixture|on_event|"
-                     r"beforeAll|before\b", markers):
+        if fn.kind() in ("constructor_declaration", "static_initializer") or _guarded_singleton(ctor.node, fn, ctx):
             continue
-        if fn.kind() in ("constructor_declaration", "static_initializer"):
-            continue
-        if _returned(ctor.node, fn) and not re.match(r"(?i)_?get", name):
-            continue  # a factory: its callers decide how often it runs (`get_redis()` per call is the classic miss)
-        if _guarded_singleton(ctor.node, fn, ctx):
-            continue
-        ctx.report(CLIENT_PER_REQUEST, ctor.node)
+        if _stored_on_object(ctor.node, ctx):
+            continue  # self.client = Redis(...): lives as long as the object
+        in_loop = ctx.enclosing_loop(ctor.node) is not None
+        handler = bool(REQUEST_SCOPE.search(name) or REQUEST_SCOPE.search(markers)
+                       or REQUEST_PARAMS.search(ctx.adapter.function_params(fn)))
+        bare = ctx.adapter.is_bare_connection(ctor)
+        if in_loop or handler or bare:
+            ctx.report(CLIENT_PER_REQUEST, ctor.node,
+                       "A client built in a loop opens a connection per iteration." if in_loop else None)
+
+
+def _stored_on_object(node: SgNode, ctx: FileContext) -> bool:
+    parent = node.parent()
+    while parent is not None and parent.kind() in ("await", "await_expression", "parenthesized_expression"):
+        parent = parent.parent()
+    if parent is None or parent.kind() not in ("assignment", "assignment_expression"):
+        return False
+    left = parent.field("left")
+    return left is not None and bool(re.match(r"(self|this|cls)\.", left.text()))
 
 
 def _returned(node: SgNode, fn: SgNode) -> bool:
@@ -531,7 +570,10 @@ def check_unbounded(ctx: FileContext) -> None:
     for call in ctx.calls:
         if not ctx.is_redis(call):
             continue
-        if call.command in UNBOUNDED:
+        if call.command == "hgetall":
+            ctx.report(UNBOUNDED_READ, call.node, "HGETALL reads the whole hash in one reply: fine for a small object "
+                       "hash, slow and blocking on one that grows.", severity=Severity.LOW)
+        elif call.command in UNBOUNDED:
             ctx.report(UNBOUNDED_READ, call.node, f"{call.command.upper()} reads the whole collection in one reply.")
         elif call.command in RANGE_READS and len(call.args) >= 3:
             if call.args[1].text() == "0" and call.args[2].text().replace(" ", "") == "-1":
@@ -563,7 +605,8 @@ def _is_plain_container(value: SgNode) -> bool:
     factory with no Redis-like name returns (`client = axios.create()`, `cache = CacheBuilder...build()`)."""
     if value.kind() in ("dictionary", "list", "set", "object", "array", "composite_literal",
                         "dictionary_comprehension", "list_comprehension", "subscript", "subscript_expression",
-                        "index_expression", "array_access", "string", "integer", "number", "tuple"):
+                        "index_expression", "array_access", "string", "integer", "number", "tuple", "for_statement",
+                        "for_in_clause"):
         return True
     if PLAIN_CONTAINERS.match(value.text()):
         return True
@@ -596,7 +639,10 @@ def check_eval(ctx: FileContext) -> None:
             script = call.args[0] if call.args else None
         if script is None:
             continue
-        if ctx.adapter.is_built_string(_resolve(ctx, script)):
+        resolved = _resolve(ctx, script)
+        if resolved is not script and not ctx.enclosing_functions(resolved):
+            continue  # a module constant, built once at import however it is spelled
+        if ctx.adapter.is_built_string(resolved):
             ctx.report(EVAL_BUILT_SCRIPT, call.node)
 
 

@@ -58,6 +58,9 @@ class JavaAdapter(Adapter):
             return bool(_NEW_CLIENT.match(call.method))
         return call.method == "create" and bool(_FACTORY.match(call.receiver))
 
+    def is_bare_connection(self, call: Call) -> bool:
+        return call.node.kind() == "object_creation_expression" and call.method == "Jedis"
+
     def function_markers(self, fn: SgNode) -> str:
         if fn.kind() == "lambda_expression":
             parent = fn.parent()

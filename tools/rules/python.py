@@ -135,6 +135,11 @@ class PythonAdapter(Adapter):
                 for name, value in zip(left.named_children(), right.named_children()):
                     if name.kind() == "identifier":
                         found.setdefault(name.text(), []).append(value)
+        # `for client in connection.client_list()`: loop variables hold data, not clients.
+        for loop in root.find_all(any=[{"kind": "for_statement"}, {"kind": "for_in_clause"}]):
+            target = loop.field("left")
+            if target is not None and target.kind() == "identifier":
+                found.setdefault(target.text(), []).append(loop)
         return found
 
     def foreign_names(self, root: SgNode) -> set[str]:
