@@ -55,7 +55,7 @@ class Chat:
         self.info = info or self._new_info()
         self.totals = Usage(**(self.info.usage or {}))
         self.cost = self.info.cost_usd
-        self.last_context = 0
+        self.last_context = self.info.context
         self.last_tool: tuple[ToolCall, ToolResult] | None = None
         self.failed = False
 
@@ -80,7 +80,7 @@ class Chat:
         self.rebuild(self.settings, conversation=conversation or Conversation())
         self.info = info or self._new_info()
         self.totals, self.cost = Usage(**(self.info.usage or {})), self.info.cost_usd
-        self.last_context, self.last_tool = 0, None
+        self.last_context, self.last_tool = self.info.context, None
 
     def save(self) -> Path | None:
         if not self.conversation.messages:
@@ -89,6 +89,7 @@ class Chat:
         self.info.workspace = str(self.settings.repo)
         self.info.usage = self.totals.model_dump()
         self.info.cost_usd = round(self.cost, 6)
+        self.info.context = self.last_context
         try:
             return store.save(self.conversation, self.info)
         except OSError as error:

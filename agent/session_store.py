@@ -58,12 +58,13 @@ class SessionInfo:
     messages: int = 0
     usage: dict[str, int] = field(default_factory=dict)
     cost_usd: float = 0.0
+    context: int = 0  # tokens the last request took, so a resumed session knows when to compact
     path: Path | None = None
 
     def header(self) -> dict[str, Any]:
         return {"type": "session", "format": FORMAT, "id": self.id, "created": self.created, "updated": self.updated,
                 "workspace": self.workspace, "model": self.model, "title": self.title, "messages": self.messages,
-                "usage": self.usage, "cost_usd": self.cost_usd}
+                "usage": self.usage, "cost_usd": self.cost_usd, "context": self.context}
 
 
 def title_of(conversation: Conversation) -> str:

@@ -266,6 +266,7 @@ def _review(chat: Any, argument: str) -> bool:
     chat.out.markdown(text)
     chat.conversation.add_user(f"[Report of the offline checks (/review {path}), shown to the user]\n\n{text}")
     chat.save()
+    chat.out.notice("the report is part of the conversation now: ask about any finding")
     return True
 
 

@@ -245,6 +245,7 @@ def test_no_api_key_still_offers_the_offline_review(tmp_path):
     assert result.stderr.splitlines() == [
         f"ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in {tmp_path / 'xdg-config' / 'ask-redis' / 'config.toml'}) to chat; "
         "/review works without one",
+        "ask-redis: the report is part of the conversation now: ask about any finding",
         "ask-redis: nowhere: no such file or directory",
     ]
     assert result.stdout.startswith("# Redis review\n") and "`shop/cache.py:29` | keys-command" in result.stdout
@@ -273,3 +274,21 @@ def test_a_crash_loses_at_most_the_turn_in_flight(tmp_path):
     messages = saved_messages(saved)
     assert [texts(m) for m in messages] == [["one"], ["Answer one."], ["two"], ["Answer two."]]
     assert not list(sessions_dir().glob(".*.tmp"))
+
+
+def test_a_resumed_session_near_the_window_is_compacted_before_the_next_question(tmp_path):
+    responses = [sse([text("A long answer.")], "end_turn", input_tokens=100_000, cache_read=80_000),
+                 sse([text("- earlier: one long question and answer")], "end_turn"),
+                 sse([text("Short answer.")], "end_turn")]
+    with StandIn(responses=responses) as standin:
+        chat("first question\n", standin, cwd=tmp_path)
+        [saved] = saved_sessions()
+        assert json.loads(saved.read_text().splitlines()[0])["context"] == 180_090
+        result = chat("second question\n", standin, args=["--continue"], cwd=tmp_path)
+    assert result.stdout == "Short answer.\n"
+    assert result.stderr.splitlines()[1:] == [
+        "ask-redis: the conversation is near the context window (180k of 200k tokens): compacting older turns into a summary",
+        "ask-redis: compacted 2 earlier messages into a summary; kept the last 0",
+    ]
+    assert [texts(m) for m in standin.requests[2]["messages"]] == [
+        [f"{compact.SUMMARY_HEADING}\n\n- earlier: one long question and answer", "second question"]]
