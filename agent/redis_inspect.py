@@ -318,6 +318,7 @@ class _Tally:
         self.big: dict[str, int] = {}
         self.observed: dict[str, list[tuple[int, str]]] = {}  # compact-capable type -> [(length, encoding)]
         self.vanished = 0
+        self.errors: dict[str, int] = {}  # first words of an error reply -> keys it hit
         # Namespace memo keyed by the key with its digits zeroed: `key:123` and `key:456` share one entry.
         # Only patterns without digits are memoised, so `v2:x` and `v3:x` never borrow each other's.
         self._memo: dict[bytes, str | None] = {}
@@ -349,7 +350,7 @@ class _Tally:
         memo_get = self._memo.get if self._memo_ok else None
         namespace = self.namespace
         memory_floor = top_memory[0][0] if len(top_memory) >= top else -1
-        for key, kind, memory, pttl in zip(keys, kinds, first[1::3], first[2::3]):
+        for key, kind, type_reply, memory, pttl in zip(keys, kinds, first[0::3], first[1::3], first[2::3]):
             length = encoding = None
             if kind == "string":
                 if memory.__class__ is int and memory >= STRLEN_FROM_BYTES:
@@ -360,8 +361,13 @@ class _Tally:
                     length = next(replies)
                     encoding = next(replies)
                     encoding = encoding.decode() if encoding.__class__ is bytes else None
-            if kind == "none" or memory.__class__ is not int:
-                self.vanished += 1  # expired or deleted between SCAN and TYPE
+            if kind == "error" or (memory is not None and memory.__class__ is not int):
+                # an error reply (NOPERM, MOVED...): counted and named once, not taken for a vanished key
+                error = " ".join(str(type_reply if kind == "error" else memory).split())[:120]
+                self.errors[error] = self.errors.get(error, 0) + 1
+                continue
+            if kind == "none" or memory is None:
+                self.vanished += 1  # expired or deleted between SCAN and TYPE / MEMORY USAGE
                 continue
             if length.__class__ is not int:
                 length = None
@@ -503,7 +509,8 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
             measured = None
             if first_in_flight:
                 first = pipe.read()
-                kinds = [_KINDS.get(k, "none") for k in first[0::3]]
+                # An error reply to TYPE leaves the kind unknown: the key counts as an error via its memory.
+                kinds = [_KINDS.get(k, "none") if k.__class__ is bytes else "error" for k in first[0::3]]
                 measured = [first_in_flight, first, kinds, None]
             second = {kind: pipe.read() for kind in second_in_flight[3]} if second_in_flight else None
             if scanning:
@@ -588,6 +595,7 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
         "big_keys": tally.big,
         "big_key_thresholds": BIG_KEY,
         "vanished": tally.vanished,
+        "errors": tally.errors,
         "no_touch": all(n.no_touch for n in conn.nodes),
     }
 
@@ -645,6 +653,8 @@ def format_keyspace(data: dict[str, Any], namespaces: int = 25) -> str:
     lines.append(f"big keys ({thresholds}): {big}")
     if data["vanished"]:
         lines.append(f"{data['vanished']} keys expired or were deleted while sampling")
+    for error, count in data.get("errors", {}).items():
+        lines.append(f"{count} keys could not be read: {error}")
     if not data["no_touch"]:
         lines.append("note: no CLIENT NO-TOUCH (server < 7.2): the length reads refreshed sampled keys' LRU/LFU")
     return "\n".join(lines)

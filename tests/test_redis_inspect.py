@@ -96,6 +96,31 @@ def test_tally_keeps_replies_aligned_when_a_key_vanishes():
     assert tally.types == {"hash": [1, 200], "string": [1, 60]}
 
 
+def test_error_replies_are_counted_and_named_not_taken_for_vanished_keys():
+    from redis.exceptions import ResponseError
+
+    tally = _Tally(10, b":", 3)
+    denied = ResponseError("NOPERM this user has no permissions to run the 'memory|usage' command")
+    first = [b"string", denied, -1, ResponseError("MOVED 123 127.0.0.1:7001"), None, None]
+    tally.add_batch("n", [b"a", b"b"], first, ["string", "error"], {})
+    assert tally.vanished == 0 and tally.types == {}
+    assert tally.errors == {"NOPERM this user has no permissions to run the 'memory|usage' command": 1,
+                            "MOVED 123 127.0.0.1:7001": 1}
+
+
+def test_a_user_without_memory_usage_is_told_why(server, tmp_path):
+    from ask_redis.redis_safety import acl_rules
+    from ask_redis.tools import ToolContext, discover, run_tool
+
+    rules = [r for r in acl_rules() if r != "+memory|usage"] + ["+client|setname"]
+    server.admin().execute_command("ACL", "SETUSER", "nomem", "reset", "on", ">nomem-pw", "%R~*", *rules)
+    ctx = ToolContext(workspace=tmp_path, redis_url=f"redis://nomem:nomem-pw@127.0.0.1:{server.port}/0")
+    tools = {t.name: t for t in discover()}
+    outcome = run_tool(tools, "redis_keyspace", {"budget": 100}, ctx)
+    assert not outcome.is_error, outcome.content
+    assert "100 keys could not be read: NOPERM" in outcome.content and "expired" not in outcome.content
+
+
 @pytest.mark.parametrize("key,pattern", [
     (b"user:42:profile", "user:*:profile"),
     (b"session:9f8e7d6c5b4a", "session:*"),
