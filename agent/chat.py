@@ -174,8 +174,12 @@ class Chat:
             conversation.add_user(note)
 
     def compact(self) -> bool:
+        import contextlib
+
+        waiting = self.out.console.status("compacting older turns…") if self.out.interactive else contextlib.nullcontext()
         try:
-            done = compaction.compact(self.conversation, self.session.model, on_notice=self.out.notice)
+            with waiting:
+                done = compaction.compact(self.conversation, self.session.model, on_notice=self.out.notice)
         except compaction.NothingToCompact as why:
             self.out.say(str(why))
             return False
@@ -294,14 +298,14 @@ def banner(chat: Chat, resumed: bool) -> None:
         show_resumed(chat)
 
 
-def show_resumed(chat: Chat) -> None:
+def show_resumed(chat: Chat, headline: str | None = None) -> None:
     """The last question and answer of a resumed session, so the user knows where they are."""
     from rich.markdown import Markdown
     from rich.text import Text
 
     console = chat.out.console
     messages = chat.conversation.messages
-    console.print(Text(f"resumed session {chat.conversation.session_id[:8]} ({len(messages)} messages)", style="green"))
+    console.print(Text(headline or f"resumed session {chat.conversation.session_id[:8]} ({len(messages)} messages)", style="green"))
     question = next((b["text"] for m in reversed(messages) if m["role"] == "user"
                      for b in m["content"] if b.get("type") == "text" and not b["text"].startswith("[")), None)
     answer = next((b["text"] for m in reversed(messages) if m["role"] == "assistant"
@@ -370,13 +374,14 @@ def prompt_session(chat: Chat) -> Any:
         state = buffer.complete_state
         if state:
             chosen = state.current_completion
-            if chosen is None and buffer.text.startswith("/") and state.completions:
+            command_line = buffer.text.startswith("/")
+            if chosen is None and command_line and state.completions:
                 chosen = state.completions[0]  # `/he` + Enter runs /help
             if chosen is not None:
                 buffer.apply_completion(chosen)
             buffer.cancel_completion()
-            if not (buffer.text.startswith("/") and " " not in buffer.text.strip()):
-                return  # a path was chosen mid-sentence: keep writing
+            if state.current_completion is not None and not command_line:
+                return  # a path picked from the menu mid-sentence: keep writing
         buffer.validate_and_handle()
 
     @keys.add("escape", "enter", filter=typing)

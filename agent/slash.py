@@ -240,7 +240,13 @@ def _resume(chat: Any, argument: str) -> bool:
         return fail(chat, str(error))
     chat.save()
     chat.new_conversation(conversation, info)
-    chat.out.say(f"resumed session {info.id[:8]} ({len(conversation.messages)} messages): {info.title or '(untitled)'}")
+    headline = f"resumed session {info.id[:8]} ({len(conversation.messages)} messages): {info.title or '(untitled)'}"
+    if chat.out.interactive:
+        from ask_redis.chat import show_resumed
+
+        show_resumed(chat, headline)  # with the last question and answer
+    else:
+        chat.out.say(headline)
     return True
 
 
