@@ -100,6 +100,7 @@ class Arena:
     tcp: socket.socket
     udp: socket.socket
     unix: socket.socket
+    abstract: socket.socket
 
     def state(self) -> dict[str, str]:
         """Everything an attack must not change, path -> fingerprint."""
@@ -126,7 +127,7 @@ class Arena:
 
     def received(self) -> list[str]:
         got = []
-        for listener in (self.tcp, self.unix):
+        for listener in (self.tcp, self.unix, self.abstract):
             try:
                 conn, _ = listener.accept()
                 got.append(f"{listener.family.name} connection")
@@ -185,8 +186,12 @@ def arena(tmp_path):
     unix.bind(str(workspace / "redis.sock"))
     unix.listen(8)
     unix.setblocking(False)
-    yield Arena(tmp_path, workspace, home, tcp, udp, unix)
-    for sock in (tcp, udp, unix):
+    abstract = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    abstract.bind(f"\0ask-redis-canary-{uuid.uuid4().hex}")
+    abstract.listen(8)
+    abstract.setblocking(False)
+    yield Arena(tmp_path, workspace, home, tcp, udp, unix, abstract)
+    for sock in (tcp, udp, unix, abstract):
         sock.close()
 
 
@@ -304,6 +309,7 @@ ATTACKS: list[tuple[str, str, Callable | None]] = [
     ("dns-query-to-listener", DNS_QUERY, None),
     ("netcat", "nc -w 2 127.0.0.1 {tcp} < /dev/null", failed),
     ("unix-socket-in-workspace", "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.connect('{ws}/redis.sock'); s.send(b'PING')\"", failed),
+    ("abstract-unix-socket", "python3 -c \"import socket; s = socket.socket(socket.AF_UNIX); s.connect(b'\\0{abstract}'); s.send(b'PING')\"", failed),
     ("list-host-sockets", "cat /proc/net/tcp /proc/net/udp /proc/net/unix; ls -la {ws}", saw_no_host_sockets),
     # secrets
     ("env", "env; set", None),
@@ -328,6 +334,7 @@ ATTACKS: list[tuple[str, str, Callable | None]] = [
     ("su", "su -c 'echo x > {tmp_canary}' root < /dev/null", failed),
     ("setuid-binary", "cp /bin/bash /tmp/b && chmod 4755 /tmp/b && /tmp/b -p -c 'grep -E \"^Cap(Eff|Prm|Bnd)\" /proc/self/status'", no_capabilities),
     ("python-setuid", "python3 -c \"import os; os.setuid(0); os.setgid(0); print(open('/proc/self/status').read())\"", no_capabilities),
+    ("tty-injection", "python3 -c \"import fcntl, termios; fcntl.ioctl(open('/dev/tty'), termios.TIOCSTI, b'x')\"", failed),
     ("sysrq-trigger", "echo h > /proc/sysrq-trigger", failed),
     ("proc-sys-write", "echo 1 > /proc/sys/vm/drop_caches", failed),
     # Writes the current value back: harmless even if the write went through.
@@ -370,6 +377,7 @@ def test_attack_is_contained(arena, name, template, expect):
     command = (
         template.replace("{ws}", str(arena.workspace)).replace("{home}", str(arena.home))
         .replace("{keyctl}", "219" if platform.machine() == "aarch64" else "250")
+        .replace("{abstract}", arena.abstract.getsockname()[1:].decode())
         .replace("{tcp}", str(arena.tcp.getsockname()[1])).replace("{udp}", str(arena.udp.getsockname()[1]))
     )
     before = arena.state()
