@@ -196,6 +196,21 @@ URL_DB = re.compile(r"^rediss?://[^/\s]*/(\d+)")
 URL_DB_IN_TEXT = re.compile(r"rediss?://[^/\s'\"`]*/0*[1-9]")
 
 
+class Prefetched:
+    """The nodes of the kinds a file's checks ask for, found in one walk of the tree instead of one each."""
+
+    def __init__(self, root: SgNode, kinds: tuple[str, ...]):
+        self.by_kind: dict[str, list[SgNode]] = {kind: [] for kind in kinds}
+        for node in root.find_all(any=[{"kind": k} for k in kinds]) if kinds else []:
+            self.by_kind[node.kind()].append(node)
+
+    def find_all(self, kind: str | None = None, any: list[dict] | None = None) -> list[SgNode]:
+        kinds = [kind] if kind else [rule["kind"] for rule in any or []]
+        if len(kinds) == 1:
+            return self.by_kind[kinds[0]]
+        return sorted((n for k in kinds for n in self.by_kind[k]), key=lambda n: n.range().start.index)
+
+
 @dataclass
 class Call:
     node: SgNode
@@ -206,6 +221,8 @@ class Call:
     args: list[SgNode]
     kwargs: dict[str, SgNode] = field(default_factory=dict)
     splat: bool = False  # *args, **kwargs, ...spread or keys... present
+    redis: bool | None = None  # memo of FileContext.is_redis
+    pipeline: bool | None = None  # memo of FileContext.is_pipeline
 
     @property
     def line(self) -> int:
@@ -224,6 +241,7 @@ class Adapter:
     function_kinds: tuple[str, ...] = ()
     if_kinds: tuple[str, ...] = ()
     string_kinds: tuple[str, ...] = ()
+    assignment_kinds: tuple[str, ...] = ()  # what assignments() and foreign_names() read
 
     def call(self, node: SgNode) -> Call | None:
         raise NotImplementedError
@@ -336,6 +354,11 @@ class FileContext:
 
     # -- questions the checks ask -------------------------------------------------------------
     def is_pipeline(self, call: Call) -> bool:
+        if call.pipeline is None:
+            call.pipeline = self._is_pipeline(call)
+        return call.pipeline
+
+    def _is_pipeline(self, call: Call) -> bool:
         return (
             call.receiver in self.pipeline_vars
             or bool(PIPEISH.search(call.receiver))
@@ -348,6 +371,11 @@ class FileContext:
         return call.receiver in self.client_vars or bool(REDISH.search(call.receiver)) or self.is_pipeline(call)
 
     def is_redis(self, call: Call) -> bool:
+        if call.redis is None:
+            call.redis = self._is_redis(call)
+        return call.redis
+
+    def _is_redis(self, call: Call) -> bool:
         if not call.command or (len(call.args) + len(call.kwargs) < MIN_ARGS.get(call.command, 0) and not call.splat):
             return False
         if call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os", "self", "this", "Array", "JSON", "Promise"):
@@ -809,8 +837,9 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
     root = SgRoot(text, adapter.lang).root()
     ctx = FileContext(adapter=adapter, path=path, text=text, root=root, is_test=bool(TEST_PATH.search(path)),
                       lines=text.splitlines())
-    ctx.calls = [normalise(c) for c in (adapter.call(n) for n in root.find_all(any=[{"kind": k} for k in adapter.call_kinds])) if c]
-    ctx.news = [c for c in (adapter.new(n) for n in root.find_all(any=[{"kind": k} for k in adapter.new_kinds])) if c] if adapter.new_kinds else []
+    nodes = Prefetched(root, tuple(dict.fromkeys(adapter.call_kinds + adapter.new_kinds + adapter.assignment_kinds)))
+    ctx.calls = [normalise(c) for c in (adapter.call(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.call_kinds])) if c]
+    ctx.news = [c for c in (adapter.new(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.new_kinds])) if c]
     ctx.news += [c for c in ctx.calls if adapter.is_client_ctor(c) and c not in ctx.news]
     for ctor in ctx.news:
         if adapter.is_client_ctor(ctor):
@@ -822,10 +851,10 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
             name = adapter.assigned_name(call.node)
             if name:
                 ctx.pipeline_vars.add(name)
-    ctx.assignments = adapter.assignments(root)
+    ctx.assignments = adapter.assignments(nodes)
     ctx.plain_vars = {name for name, values in ctx.assignments.items()
                       if name not in ctx.client_vars and values and all(_is_plain_container(v) for v in values)}
-    ctx.plain_vars |= adapter.foreign_names(root)
+    ctx.plain_vars |= adapter.foreign_names(nodes)
     for check in CHECKS:
         check(ctx)
     adapter.extra(ctx)

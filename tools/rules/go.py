@@ -29,6 +29,7 @@ class GoAdapter(Adapter):
     function_kinds = ("function_declaration", "method_declaration", "func_literal")
     if_kinds = ("if_statement",)
     string_kinds = _STRINGS
+    assignment_kinds = ("short_var_declaration", "var_spec", "const_spec")
 
     def call(self, node: SgNode) -> Call | None:
         function = node.field("function")

@@ -32,6 +32,7 @@ class JavaAdapter(Adapter):
     function_kinds = ("method_declaration", "constructor_declaration", "lambda_expression")
     if_kinds = ("if_statement",)
     string_kinds = ("string_literal",)
+    assignment_kinds = ("variable_declarator",)
 
     @staticmethod
     def _arguments(arguments: SgNode | None) -> list[SgNode]:

@@ -30,6 +30,7 @@ class JavaScriptAdapter(Adapter):
                       "method_definition", "generator_function_declaration", "generator_function")
     if_kinds = ("if_statement",)
     string_kinds = ("string", "template_string")
+    assignment_kinds = ("variable_declarator",)
 
     def __init__(self, lang: str = "javascript", extensions: tuple[str, ...] | None = None, name: str | None = None):
         self.lang = lang

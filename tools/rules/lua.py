@@ -136,9 +136,13 @@ def _is_whole_read(node: SgNode, calls_by_node: dict[int, tuple[str, list[SgNode
 def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
     """The Lua rules over one script. With `strict`, None when the text does not parse as Lua (a string
     that only mentions redis.call)."""
-    root = SgRoot(source, "lua").root()
-    if strict and root.find(kind="ERROR") is not None:
+    tree = SgRoot(source, "lua").root()
+    if strict and tree.find(kind="ERROR") is not None:
         return None
+    from ask_redis.tools.rules.engine import Prefetched
+
+    root = Prefetched(tree, ("function_call", "assignment_statement", "while_statement", "repeat_statement",
+                             "for_generic_clause"))
     hits: list[LuaHit] = []
     calls = _redis_calls(root)
     assigned = _locals(root)

@@ -38,6 +38,7 @@ class PythonAdapter(Adapter):
     function_kinds = ("function_definition", "lambda")
     if_kinds = ("if_statement",)
     string_kinds = ("string", "concatenated_string")
+    assignment_kinds = ("assignment", "for_statement", "for_in_clause", "import_from_statement")
 
     def call(self, node: SgNode) -> Call | None:
         function = node.field("function")
