@@ -73,8 +73,10 @@ class Chat:
     def rebuild(self, settings: Settings, model: Any = None, conversation: Conversation | None = None) -> None:
         """A new Session (tools, system prompt) over new settings; the conversation and model go on unless given."""
         self.settings = settings
+        state = self.session.ctx.state  # tools' per-session state: Bash's cwd, the cached Redis connection
         self.session = Session(settings=settings, model=model or self.session.model,
                                conversation=conversation or self.session.conversation, recorder=self.session.recorder)
+        self.session.ctx.state.update(state)  # the tools check it against the new workspace and URL
 
     def new_conversation(self, conversation: Conversation | None = None, info: store.SessionInfo | None = None) -> None:
         self.rebuild(self.settings, conversation=conversation or Conversation())

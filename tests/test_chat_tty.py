@@ -134,7 +134,9 @@ def test_input_keys_paste_history_search_and_completion(tmp_path, terminals):
         term.wait_for("read shop/cache.py", "the workspace path completion")
     asked = [texts(r["messages"][-1])[-1] for r in standin.requests]
     assert asked == ["leaderboard question", "line one\nline two\nline three", "pasted one\npasted two\n", "leaderboard question"]
-    history = (tmp_path / "xdg-data" / "ask-redis" / "history").read_text()
+    history_file = tmp_path / "xdg-data" / "ask-redis" / "history"
+    assert history_file.stat().st_mode & 0o777 == 0o600
+    history = history_file.read_text()
     assert "+line one\n+line two\n+line three" in history and "+/cost" in history
 
 
