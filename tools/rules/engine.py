@@ -351,6 +351,7 @@ class FileContext:
     facts: Counter = field(default_factory=Counter)
     assignments: dict[str, list[SgNode]] = field(default_factory=dict)
     plain_vars: set[str] = field(default_factory=set)  # names only ever bound to dicts, maps, lists
+    test_functions: dict[int, bool] = field(default_factory=dict)
 
     # -- questions the checks ask -------------------------------------------------------------
     def is_pipeline(self, call: Call) -> bool:
@@ -390,12 +391,14 @@ class FileContext:
     def in_test_code(self, node: SgNode) -> bool:
         if self.is_test:
             return True
-        for fn in self.enclosing_functions(node):
-            if TEST_FUNCTION.search(self.adapter.function_name(fn)) or re.search(
-                r"(?i)fixture|\bbefore(each|all)?\b|\bafter(each|all)?\b", self.adapter.function_markers(fn)
-            ):
-                return True
-        return False
+        return any(self._is_test_function(fn) for fn in self.enclosing_functions(node))
+
+    def _is_test_function(self, fn: SgNode) -> bool:
+        key = fn.range().start.index
+        if key not in self.test_functions:
+            self.test_functions[key] = bool(TEST_FUNCTION.search(self.adapter.function_name(fn)) or re.search(
+                r"(?i)fixture|\bbefore(each|all)?\b|\bafter(each|all)?\b", self.adapter.function_markers(fn)))
+        return self.test_functions[key]
 
     def enclosing_loop(self, node: SgNode) -> SgNode | None:
         start = node.range().start.index
@@ -917,31 +920,49 @@ def rg_binary() -> str | None:
     return shutil.which("rg")
 
 
+class Candidates:
+    """Source files that mention Redis, yielded as ripgrep finds them (so parsing overlaps the walk),
+    honouring .gitignore and skipping vendored dirs; `searched` is the number of source files walked."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.searched = 0
+
+    def __iter__(self):
+        if self.root.is_file():
+            self.searched = 1
+            if MENTIONS_REDIS.search(self.root.read_text(errors="replace")):
+                yield self.root
+            return
+        rg = rg_binary()
+        if rg is None:
+            self.searched, found = _walk_candidates(self.root)
+            yield from found
+            return
+        # -l stops reading a file at its first match; --stats adds the files searched in the same pass.
+        command = [rg, "--files-with-matches", "--null", "--stats", "--line-buffered", "--no-messages", "--hidden", "--no-require-git",
+                   "--no-config", "-i", "-e", MENTIONS_REDIS.pattern.removeprefix("(?i)"),
+                   "-g", "*{" + ",".join(SOURCE_EXTENSIONS) + "}", "-g", "!*.min.js",
+                   "-g", "!{" + ",".join(VENDORED) + "}", "--", "."]
+        process = subprocess.Popen(command, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   stdin=subprocess.DEVNULL)
+        pending = b""
+        with process:
+            while chunk := process.stdout.read1(1 << 16):
+                *names, pending = (pending + chunk).split(b"\0")
+                for name in names:
+                    yield self.root / os.fsdecode(name.lstrip(b"\n")).removeprefix("./")
+        searched = re.search(rb"(\d+) files searched", pending)
+        if process.returncode not in (0, 1) or searched is None:
+            raise RuntimeError(f"ripgrep failed listing {self.root} (exit {process.returncode})")
+        self.searched = int(searched.group(1))
+
+
 def candidate_files(root: Path) -> tuple[int, list[Path]]:
-    """(source files in the tree, those that mention Redis), honouring .gitignore and skipping vendored dirs."""
-    if root.is_file():
-        text = root.read_text(errors="replace")
-        return 1, ([root] if MENTIONS_REDIS.search(text) else [])
-    rg = rg_binary()
-    if rg is None:
-        return _walk_candidates(root)
-    command = [rg, "--count", "--include-zero", "--null", "--no-messages", "--hidden", "--no-require-git",
-               "--no-config", "-i", "-e", MENTIONS_REDIS.pattern.removeprefix("(?i)")]
-    command += ["-g", "*{" + ",".join(SOURCE_EXTENSIONS) + "}", "-g", "!*.min.js"]
-    command += ["-g", "!{" + ",".join(VENDORED) + "}"]
-    command += ["--", "."]
-    done = subprocess.run(command, cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
-    if done.returncode not in (0, 1):
-        return _walk_candidates(root)
-    total, found = 0, []
-    for line in done.stdout.split(b"\n"):
-        if not line:
-            continue
-        name, _, count = line.partition(b"\0")
-        total += 1
-        if count.strip() not in (b"", b"0"):
-            found.append(root / os.fsdecode(name).removeprefix("./"))
-    return total, sorted(found)
+    """(source files in the tree, those that mention Redis)."""
+    candidates = Candidates(root)
+    found = sorted(candidates)
+    return candidates.searched, found
 
 
 def _walk_candidates(root: Path) -> tuple[int, list[Path]]:
@@ -977,7 +998,8 @@ def analyze_file(path: Path, rel: str, by_ext: dict[str, Adapter] | None = None)
     return analyze_source(text, rel, adapter)
 
 
-PARALLEL_FROM = 150  # files; below this a process pool costs more than it saves
+PARALLEL_FROM = 48  # files; below this forking workers costs more than it saves
+BATCH_FILES = 8
 
 
 def _analyze_batch(batch: list[tuple[Path, str]]) -> list[tuple[str, FileResult | None, str | None]]:
@@ -991,39 +1013,64 @@ def _analyze_batch(batch: list[tuple[Path, str]]) -> list[tuple[str, FileResult 
     return done
 
 
-def _analyze_all(jobs: list[tuple[Path, str]]) -> list[tuple[str, FileResult | None, str | None]]:
-    """Parse in worker processes when there is enough to do and forking is safe (no other threads)."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) < PARALLEL_FROM or workers < 2 or threading.active_count() > 1 or sys.platform != "linux":
-        return _analyze_batch(jobs)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    batches = [jobs[i::workers * 4] for i in range(workers * 4)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [item for batch in pool.map(_analyze_batch, batches) for item in batch]
+def _can_fork() -> bool:
+    """Worker processes only where forking is safe: Linux, more than one core, no other thread alive."""
+    return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
 
 
 def scan(root: Path) -> ScanResult:
-    """Run every static rule over the tree (or file) at `root`."""
+    """Run every static rule over the tree (or file) at `root`.
+
+    The first PARALLEL_FROM files are parsed here while ripgrep is still walking; past that, batches go
+    to forked worker processes as they are found."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     root = root.resolve()
-    total, files = candidate_files(root)
     base = root.parent if root.is_file() else root
+    candidates = Candidates(root)
+    results: list[tuple[str, FileResult | None, str | None]] = []
+    pool = None
+    futures, batch = [], []
+    analyzed = 0
+    try:
+        for path in candidates:
+            job = (path, path.relative_to(base).as_posix())
+            analyzed += 1
+            if pool is None and analyzed > PARALLEL_FROM and _can_fork():
+                workers = min(os.cpu_count() or 1, 8)
+                pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            if pool is None:
+                results += _analyze_batch([job])
+                continue
+            batch.append(job)
+            if len(batch) == BATCH_FILES:
+                futures.append(pool.submit(_analyze_batch, batch))
+                batch = []
+        if batch:
+            futures.append(pool.submit(_analyze_batch, batch))
+        for future in futures:
+            results += future.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
     findings: list[Finding] = []
-    candidates: list[Finding] = []
+    cluster: list[Finding] = []
     facts: Counter = Counter()
     errors: list[str] = []
     uses_cluster = False
-    for rel, result, error in _analyze_all([(path, path.relative_to(base).as_posix()) for path in files]):
+    for rel, result, error in results:
         if error:
             errors.append(f"{rel}: {error}")
         if result is None:
             continue
         findings += result.findings
-        candidates += result.cluster_candidates
+        cluster += result.cluster_candidates
         facts += result.facts
         uses_cluster = uses_cluster or result.uses_cluster
     if uses_cluster:
-        findings += candidates
+        findings += cluster
     findings.sort(key=lambda f: (-f.severity, f.path or "", f.line or 0, f.rule_id))
-    return ScanResult(findings, total, len(files), facts, uses_cluster, errors)
+    errors.sort()
+    return ScanResult(findings, candidates.searched, analyzed, facts, uses_cluster, errors)
