@@ -131,7 +131,6 @@ KEY_NO_NAMESPACE = Rule(
     "Name keys {service}:{entity}:{id}[:{field}], e.g. user:profile:12345.",
     checklist=1,
 )
-INLINE_LUA = (lua.LUA_KEYS, lua.LUA_DYNAMIC_KEY, lua.LUA_TOO_LONG, lua.LUA_UNBOUNDED_LOOP)
 
 RULES = [
     KEYS_IN_CODE, SET_NO_TTL, CLIENT_PER_REQUEST, LOOP_NO_PIPELINE, DEL_COLLECTION, UNBOUNDED_READ,
@@ -173,7 +172,7 @@ STRING_KINDS = {"string", "template_string", "interpreted_string_literal", "raw_
 GENERIC_SEND = {"execute_command", "send_command", "sendcommand", "call", "do"}
 
 REDISH = re.compile(
-    r"(?i)(redis|rdb|rds|jedis|lettuce|valkey)(_?(client|conn|connection|cli|db|pool|cluster))?$|^r$|^rc$|client$|"
+    r"(?i)(redis|rdb|rds|jedis|lettuce|valkey)(_?(client|conn|connection|cli|db|pool|cluster))?$|(?-i:^r$)|^rc$|client$|"
     r"^conn(ection)?$|commands$|^sync$|^async$|^reactive$|^cmds?$"
 )
 # Fewest arguments the Redis command takes: fewer is some other API's method (list.append(x), dict.get(k)
