@@ -74,7 +74,7 @@ def _evidence_static(number: int, facts) -> str | None:
         literals = facts.get("key_literals", 0)
         return f"{literals} literal key names in code, all namespaced" if literals else None
     if number == 2:
-        return f"{calls} Redis calls: no whole-collection reads, streams trimmed"
+        return f"{calls} Redis calls: no whole-collection reads, streams trimmed (fit to each use needs a person)"
     if number == 3:
         sets = commands.get("set", 0) + commands.get("setnx", 0)
         return f"{sets} SET calls, each with a TTL" if sets else None
