@@ -38,6 +38,14 @@ def test_only_ask_redis_lands_in_site_packages(installed):
     assert not (site_packages(installed) / "agent").exists() and not (site_packages(installed) / "tools").exists()
 
 
+def test_every_source_module_is_in_the_wheel(installed):
+    package = site_packages(installed) / "ask_redis"
+    for folder, target in (("agent", package), ("tools", package / "tools"), ("prompts", package / "prompts")):
+        for source in (ROOT / folder).rglob("*.py"):
+            if "__pycache__" not in source.parts:
+                assert (target / source.relative_to(ROOT / folder)).is_file(), f"{source.relative_to(ROOT)} is not installed"
+
+
 @pytest.mark.parametrize("name, extra", [("review-streamed", []), ("review-json", [])])
 def test_installed_cli_completes_a_review(installed, name, extra, tmp_path):
     path = TRANSCRIPTS / f"{name}.json"
