@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools import grep
-from ask_redis.tools.grep import COMMON_FLAGS, IGNORE_RULES, RipgrepRun, check_argument, glob_filter, ripgrep_binary
+from ask_redis.tools.grep import COMMON_FLAGS, IGNORE_RULES, RipgrepRun, check_argument, glob_filter, ripgrep_missing
 from ask_redis.tools.workspace import Confinement, plain_optional_schema, relative, resolve
 
 MAX_RESULTS = 100
@@ -59,11 +59,7 @@ class Glob(Tool):
     Input = GlobInput
 
     def unavailable_reason(self, ctx: ToolContext) -> str | None:
-        try:
-            ripgrep_binary()
-        except ToolError as error:
-            return str(error)
-        return None
+        return ripgrep_missing()
 
     def run(self, input: GlobInput, ctx: ToolContext) -> str:
         check_argument("pattern", input.pattern)

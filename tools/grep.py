@@ -257,17 +257,22 @@ def _footer(offset: int, shown: int, total: int, unit: str) -> str | None:
 # ---------------------------------------------------------------- the tool
 
 
+def ripgrep_missing() -> str | None:
+    """Why Grep and Glob cannot be offered, or None."""
+    try:
+        ripgrep_binary()
+    except ToolError as error:
+        return str(error)
+    return None
+
+
 class Grep(Tool):
     name = "Grep"
     description = DESCRIPTION
     Input = GrepInput
 
     def unavailable_reason(self, ctx: ToolContext) -> str | None:
-        try:
-            ripgrep_binary()
-        except ToolError as error:
-            return str(error)
-        return None
+        return ripgrep_missing()
 
     def run(self, input: GrepInput, ctx: ToolContext) -> str:
         for name in ("pattern", "path", "glob", "type"):
