@@ -214,3 +214,13 @@ def test_a_crashing_tool_prints_no_traceback_unless_verbose(tmp_path, capsys):
         assert outcome.is_error
         err = capsys.readouterr().err
         assert ("Traceback" in err) is verbose
+
+
+def test_retry_delay_honours_the_servers_retry_after():
+    from ask_redis.model import retry_delay
+
+    assert retry_delay({"retry-after": "3"}, 1) == 3.0
+    assert retry_delay({"retry-after-ms": "250", "retry-after": "9"}, 1) == 0.25
+    assert retry_delay({"retry-after": "86400"}, 1) == 60.0
+    assert 0.4 <= retry_delay({}, 1) <= 0.5 and 3.2 <= retry_delay({}, 4) <= 4.0
+    assert retry_delay({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 2) <= 1.0  # unparsable: backoff
