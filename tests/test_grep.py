@@ -209,6 +209,21 @@ def test_output_limit_keeps_whole_lines_and_says_so(ws, monkeypatch):
     assert "partial" in text
 
 
+@pytest.mark.parametrize("mode", ["content", "files_with_matches", "count"])
+def test_no_head_limit_still_pages_at_a_character_cap(ws, monkeypatch, mode):
+    pattern = "cache:user" if mode == "content" else "redis"
+    full = ws.ok("Grep", pattern=pattern, output_mode=mode, head_limit=100000)
+    monkeypatch.setattr(grep, "MAX_RESULT_CHARS", 60)
+    first = ws.ok("Grep", pattern=pattern, output_mode=mode, head_limit=0)
+    page = first.split("\n\n")[0]
+    assert len(full.split("\n\n")[0]) > 100 and len(page) <= 60 + 120  # the cap, plus the one entry that crosses it
+    assert "cut at 60 characters" in first
+    next_offset = int(first.split("Use offset=")[1].split(" ")[0])
+    second = ws.ok("Grep", pattern=pattern, output_mode=mode, head_limit=3, offset=next_offset)
+    rows = lambda text: text.split("\n\n")[0].split("\n")[0 if mode == "content" else 1:]
+    assert rows(first) + rows(second) == rows(full)[:len(rows(first)) + len(rows(second))]
+
+
 def test_schema_uses_claude_codes_parameter_names():
     schema = TOOLS["Grep"].schema()["input_schema"]
     assert set(schema["properties"]) == {"pattern", "path", "glob", "type", "output_mode", "-i", "-n", "-A", "-B", "-C",

@@ -22,6 +22,9 @@ TIME_LIMIT_SECONDS = 20.0
 # ripgrep output beyond this is not read (the search stops, and the result says so).
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 DEFAULT_HEAD_LIMIT = 250
+# One page of results holds at most this many characters, whatever head_limit says (0 = no limit included):
+# the rest is one offset away, as the footer says.
+MAX_RESULT_CHARS = 100_000
 MAX_COLUMNS = 500
 VCS_DIRS = (".git", ".svn", ".hg", ".bzr", ".jj", ".sl", "_darcs", "CVS")
 # Hidden files are searched; ignore files (.gitignore, .ignore, .rgignore) are honoured even outside a git
@@ -87,7 +90,8 @@ class GrepInput(BaseModel):
         DEFAULT_HEAD_LIMIT, ge=0,
         description='Limit output to first N lines/entries, equivalent to "| head -N". Works across all output modes: '
         "content (limits output lines), files_with_matches (limits file paths), count (limits count entries). "
-        f"Defaults to {DEFAULT_HEAD_LIMIT}; 0 means no limit.",
+        f"Defaults to {DEFAULT_HEAD_LIMIT}; 0 means no limit on entries (a page still stops at {MAX_RESULT_CHARS} "
+        "characters, with a footer giving the offset to read on).",
     )
     offset: int = Field(
         0, ge=0,
@@ -336,11 +340,26 @@ class Grep(Tool):
         if total == 0:
             probe = ["--no-ignore", *filters, "--files-with-matches", "--null", *query]
             return _nothing_found(probe, cwd, prefix, notes)
-        footer = _footer(input.offset, len(body) - (1 if mode != "content" else 0), total, unit)
+        header = 1 if mode != "content" else 0
+        kept = _fit(body, header)
+        if kept < len(body):
+            body = body[:kept]
+            notes.insert(0, f"this page was cut at {MAX_RESULT_CHARS} characters; the footer gives the offset to read on")
+        footer = _footer(input.offset, len(body) - header, total, unit)
         text = "\n".join(body)
         for extra in ([footer] if footer else []) + [f"({note})" for note in notes]:
             text += "\n\n" + extra
         return text
+
+
+def _fit(lines: list[str], header: int) -> int:
+    """How many of `lines` fit in MAX_RESULT_CHARS (the header, and at least one entry, always do)."""
+    used = 0
+    for index, line in enumerate(lines):
+        used += len(line) + 1
+        if used > MAX_RESULT_CHARS and index > header:
+            return index
+    return len(lines)
 
 
 def _nothing_found(probe: list[str], cwd: Path, prefix: str, notes: list[str]) -> str:
