@@ -23,6 +23,9 @@ _VALUE = (
 # Password in a URL's userinfo (redis://, rediss://, postgres://, amqp://, any scheme): user:PASSWORD@host.
 # The password runs to the last '@' before the host, so an unescaped '@' inside it is masked too.
 _URL_PASSWORD = re.compile(r"(?P<head>://[^\s:/@\"'<>\\]*:)[^\s/\"'<>\\]+(?=@)")
+# A Redis URL with a lone userinfo (redis://SECRET@host) carries a password: Lettuce, ioredis and this tool read
+# it so. "default" (the Redis default user's name) stays visible.
+_REDIS_URL_LONE_SECRET = re.compile(r"(?i)(?P<head>\bredis(?:s)?(?:\+sentinel)?://)(?!default@)[^\s:/@\"'<>\\]+(?=@)")
 
 # Secrets passed in a query string: ?password=..., &token=...
 _QUERY_NAMES = ("password", "passwd", "pwd", "pass", "token", "access_token", "auth_token", "secret", "client_secret",
@@ -32,13 +35,34 @@ _QUERY_SECRET = re.compile(r"(?i)(?P<head>[?&](?:" + "|".join(_QUERY_NAMES) + r"
 # NAME=value, NAME: value, "name": "value", name = "value", name: str = "value", os.environ["NAME"] = "value".
 # Found keyword-first (str.find is far faster than a regex that may start anywhere), then matched from
 # the end of the keyword: an optional closing quote or bracket, the separator, the value.
-_SECRET_WORDS = ("pass", "pwd", "secret", "token", "key")
+_SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "pw")
 _AFTER_NAME = re.compile(
     r"(?P<sep>(?:\\?[\"'])?\]?[ \t]*(?:(?::[ \t]*[A-Za-z_][\w.\[\], |]*?[ \t]*)?(?:==?|:=|=>)|:)[ \t]*)" + _VALUE
 )
 
 # Redis server directives and commands that carry a password: requirepass / masterauth / CONFIG SET.
-_REDIS_DIRECTIVE = re.compile(r"(?i)(?P<head>\b(?:requirepass|masterauth)\b(?:\\?[\"'])?(?:[ \t]*[,:=][ \t]*|[ \t]+))" + _VALUE)
+_REDIS_DIRECTIVE = re.compile(r"(?i)(?P<head>\b(?:requirepass|masterauth|tls-(?:client-)?key-file-pass|sentinel[ \t]+auth-pass[ \t]+[^\s\"'\\]+)\b(?:\\?[\"'])?(?:[ \t]*[,:=][ \t]*|[ \t]+))" + _VALUE)
+
+# The same directives as a YAML list (docker-compose `command:`): "- --requirepass" then "- VALUE" on the next line.
+_REDIS_DIRECTIVE_LIST = re.compile(
+    r"(?im)(?P<head>(?:^|(?<=\")|(?<=\\n))[ \t]*-[ \t]*(\\?[\"']?)--(?:requirepass|masterauth)\2[ \t]*(?:\r?\n|\\n)[ \t]*-[ \t]*)"
+    + _VALUE
+)
+
+# A quoted literal handed to a client's auth or password call: jedis.auth("pw"), client.auth("user", "pw"),
+# RedisURI.builder().withPassword("pw"), config.setPassword("pw"). Variables passed instead are left alone.
+_QUOTED = r'(?P<value>\\"(?:[^"\\\n]|\\(?!"))*\\"|"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*')"
+_SECRET_CALL = re.compile(
+    r"(?i)(?P<head>(?:\.auth|\b(?:set|with)_?password|\.password)\([ \t]*"
+    r"(?:(?:\\?[\"'])[^\"'\\\n]*(?:\\?[\"'])[ \t]*,[ \t]*(?=\\?[\"']))?)" + _QUOTED
+)
+
+# XML: <password>VALUE</password>, <spring.redis.password>..., <property name="redis.password" value="VALUE"/>.
+_XML_NAME = r"[\w.:-]*(?:password|passwd|secret|token|apikey|api[-_]key)"
+_XML_ELEMENT = re.compile(r"(?i)(?P<head><(?P<tag>" + _XML_NAME + r")>)(?!\[REDACTED\])[^<\n\"\\]+(?=</(?P=tag)>)")
+_XML_PROPERTY = re.compile(
+    r"(?i)(?P<head>\bname[ \t]*=[ \t]*\\?[\"']" + _XML_NAME + r"\\?[\"'][ \t]+value[ \t]*=[ \t]*)" + _QUOTED
+)
 
 # AUTH [user] password typed at a prompt, or passed as command arguments ("AUTH", "pw").
 _AUTH_COMMAND = re.compile(r"(?m)(?P<head>(?:^|(?<=\")|(?<=\\n))[ \t]*(?:[\w.:\[\]-]+>[ \t]*)?AUTH[ \t]+)(?:[^\s\"'\\]+[ \t]+)?[^\s\"'\\]+")
@@ -46,6 +70,7 @@ _AUTH_ARGS = re.compile(r"(?i)(?P<head>\\?[\"']auth\\?[\"'][ \t]*,[ \t]*(?:\\?[\
 
 # redis-cli -a PASSWORD / --pass PASSWORD, and --password VALUE style flags in general.
 _REDIS_CLI_PASSWORD = re.compile(r"(?P<head>redis-cli\b[^\n]*?[ \t](?:-a|--pass)[ \t]+)[^\s\"'\\-][^\s\"'\\]*")
+_REDIS_CLI_QUOTED_PASSWORD = re.compile(r"(?P<head>redis-cli\b[^\n]*?[ \t](?:-a|--pass)[ \t]+)" + _QUOTED)
 _FLAG_SECRET = re.compile(r"(?P<head>--(?:[\w-]*-)?(?i:password|passwd|pass|secret|token|api-key)[ \t]+)[^\s\"'\\-][^\s\"'\\]*")
 
 # ACL rules: user NAME on >password #<sha256> <password
@@ -106,6 +131,11 @@ def _is_secret_name(name: str) -> bool:
     if lower.endswith("pass"):
         # DB_PASS, redisPass; not "bypass", "compass", "pass".
         return len(bare) > 4 and (bare[-5] in "_-." or (bare[-4] == "P" and bare[-5].islower()))
+    if lower.endswith("auth"):
+        # "auth" alone and REDIS_AUTH hold the password in Redis configs; not oauth, x_oauth.
+        return lower == "auth" or (len(bare) > 5 and bare[-5] in "_-." and not lower.endswith("oauth"))
+    if lower.endswith("pw"):
+        return len(bare) > 3 and bare[-3] in "_-."
     if lower.endswith("pwd"):
         return len(bare) > 3 and bare[-4] in "_-." and lower not in ("oldpwd",)
     if lower.endswith("key"):
@@ -149,6 +179,8 @@ def _mask_value(value: str) -> str | None:
         if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
             inner = value[len(quote):-len(quote)]
             return None if _is_reference(inner, True) else quote + MASK + quote
+    if value in ("{", "[", "{}", "[]"):
+        return None  # a nested mapping or list follows (auth: { user: ..., password: ... }), not a value
     return None if _is_reference(value, False) else MASK
 
 
@@ -223,11 +255,17 @@ def _acl(match: re.Match) -> str:
 _RULES = [
     (("private key",), True, _PEM, _pem),
     (("://",), False, _URL_PASSWORD, _head_mask),
+    (("redis://", "rediss://", "redis+sentinel://", "rediss+sentinel://"), True, _REDIS_URL_LONE_SECRET, _head_mask),
     (tuple(mark + name + "=" for name in _QUERY_NAMES for mark in "?&"), True, _QUERY_SECRET, _head_mask),
-    (("requirepass", "masterauth"), True, _REDIS_DIRECTIVE, _head_value),
+    (("requirepass", "masterauth", "key-file-pass", "auth-pass"), True, _REDIS_DIRECTIVE, _head_value),
+    (("--requirepass", "--masterauth"), True, _REDIS_DIRECTIVE_LIST, _head_value),
+    (("auth(", "password("), True, _SECRET_CALL, _head_value),
+    (("password", "passwd", "secret", "token", "apikey", "api-key", "api_key"), True, _XML_ELEMENT, _head_mask),
+    (("value",), True, _XML_PROPERTY, _head_value),
     (("AUTH ",), False, _AUTH_COMMAND, _head_mask),
     (('auth"', "auth'", 'auth\\"'), True, _AUTH_ARGS, _head_value),
     (("redis-cli",), False, _REDIS_CLI_PASSWORD, _head_mask),
+    (("redis-cli",), False, _REDIS_CLI_QUOTED_PASSWORD, _head_value),
     (("--",), False, _FLAG_SECRET, _head_mask),
     (("setuser", "user "), True, _ACL_LINE, _acl),
     (("machine",), True, _NETRC, _head_mask),

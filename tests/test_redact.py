@@ -57,6 +57,25 @@ MASKED = [
     ("127.0.0.1:6379> AUTH default hunter2", f"127.0.0.1:6379> AUTH {M}"),
     ('r.execute_command("AUTH", "hunter2")', f'r.execute_command("AUTH", "{M}")'),
     ("machine api.example.com login me password hunter2", f"machine api.example.com login me password {M}"),
+    ("sentinel auth-pass mymaster hunter2", f"sentinel auth-pass mymaster {M}"),
+    ("tls-key-file-pass hunter2", f"tls-key-file-pass {M}"),
+    ("command:\n  - redis-server\n  - --requirepass\n  - hunter2", f"command:\n  - redis-server\n  - --requirepass\n  - {M}"),
+    ('  - "--masterauth"\n  - "hunter2"', f'  - "--masterauth"\n  - "{M}"'),
+    ('redis-cli -h cache -a "hunter2" ping', f'redis-cli -h cache -a "{M}" ping'),
+    # A lone userinfo in a Redis URL is the password (Lettuce, ioredis).
+    ('RedisURI.create("redis://hunter2@cache:6379")', f'RedisURI.create("redis://{M}@cache:6379")'),
+    ("rediss://hunter2@cache:6380/0", f"rediss://{M}@cache:6380/0"),
+    # Literals handed to a client's auth or password call.
+    ('jedis.auth("hunter2");', f'jedis.auth("{M}");'),
+    ("await client.auth('default', 'hunter2')", f"await client.auth('default', '{M}')"),
+    ('RedisURI.builder().withPassword("hunter2".toCharArray())', f'RedisURI.builder().withPassword("{M}".toCharArray())'),
+    ('config.setPassword("hunter2");', f'config.setPassword("{M}");'),
+    # XML (Spring, Maven settings) and names that hold a Redis password.
+    ("<redis.password>hunter2</redis.password>", f"<redis.password>{M}</redis.password>"),
+    ('<property name="password" value="hunter2"/>', f'<property name="password" value="{M}"/>'),
+    ('{"redis": {"host": "cache", "auth": "hunter2"}}', f'{{"redis": {{"host": "cache", "auth": "{M}"}}}}'),
+    ("REDIS_AUTH=hunter2", f"REDIS_AUTH={M}"),
+    ("REDIS_PW=hunter2", f"REDIS_PW={M}"),
     # Vendor key formats anywhere in text.
     ("key: sk-ant-api03-abcdefghijklmnopqrstuvwxyz", f"key: sk-ant-{M}"),
     ("use sk-ant-api03-abcdefghijklmnop now", f"use sk-ant-{M} now"),
@@ -114,6 +133,13 @@ KEPT = [
     "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----",
     "r.set('session:42', token_value, ex=3600)",
     "user = get_user()",
+    "jedis.auth(password);",
+    "client.auth(user, pw)",
+    "auth: true",
+    "oauth: github",
+    "auth: { username: app }",
+    "def auth(self, password):",
+    "redis://default@cache:6379/0",
 ]
 
 
@@ -159,6 +185,8 @@ pieces = st.sampled_from([
     "REDIS_PASSWORD=", "password: ", '"token": ', "redis://u:", "@host", "sk-ant-", "AKIA", "ghp_", "Bearer ",
     "Authorization: ", "requirepass ", "AUTH ", "user a on >", "-----BEGIN RSA PRIVATE KEY-----", "\n", "\\n", '"',
     "'", "\\", "=", ":", " ", "hunter2", "x" * 20, "ABCDEFGHIJKLMNOP", "$X", "key", "-----END RSA PRIVATE KEY-----",
+    "redis://", ".auth(", "withPassword(", "<password>", "</password>", 'name="password" value=', "  - --requirepass\n  - ",
+    "sentinel auth-pass m ", "REDIS_AUTH=", "redis-cli -a ", "{",
 ])
 
 
