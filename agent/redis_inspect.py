@@ -269,6 +269,8 @@ LIMIT_CONFIG = ("hash-max-listpack-entries", "hash-max-listpack-value", "hash-ma
                 "zset-max-listpack-entries", "zset-max-listpack-value", "zset-max-ziplist-entries",
                 "zset-max-ziplist-value", "list-max-listpack-size", "list-max-ziplist-size")
 _HEX = frozenset(b"0123456789abcdefABCDEF-")
+_TOKEN = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_+/=")
+MAX_SEGMENT_BYTES = 64
 
 
 def _segment_shape(segment: bytes) -> bytes:
@@ -280,6 +282,13 @@ def _segment_shape(segment: bytes) -> bytes:
     if len(segment) >= 8 and _HEX.issuperset(segment) and any(48 <= c <= 57 for c in segment):
         return b"*"
     if len(segment) >= 16 and segment.isalnum() and any(48 <= c <= 57 for c in segment):
+        return b"*"
+    # A random token with URL-safe or base64 punctuation (session:Xk3-9fj_...), or any very long segment:
+    # either would print a credential-like key name, or a huge one, as a namespace.
+    if len(segment) > MAX_SEGMENT_BYTES:
+        return b"*"
+    if len(segment) >= 20 and _TOKEN.issuperset(segment) and any(48 <= c <= 57 for c in segment) and (
+            len(segment) >= 32 or (any(65 <= c <= 90 for c in segment) and any(97 <= c <= 122 for c in segment))):
         return b"*"
     return segment
 

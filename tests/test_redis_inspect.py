@@ -130,6 +130,12 @@ def test_a_user_without_memory_usage_is_told_why(server, tmp_path):
     (b"plain", "(no prefix)"),
     (b"12345", "*"),
     (b"tok:Ab3dEf9hIj2kLm4nOp", "tok:*"),
+    # Random tokens with URL-safe or base64 punctuation, and very long segments, never print as namespaces.
+    (b"session:Xk3-9fjQ_2mZpL0aRt7wYv", "session:*"),
+    (b"auth:q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6+/=:meta", "auth:*:meta"),
+    (b"blob:" + b"x" * 500 + b":v", "blob:*:v"),
+    (b"order-items-2024:1", "order-items-2024:*"),
+    (b"feature_flags_v2:user:9", "feature_flags_v2:user:*"),
 ])
 def test_namespace_patterns(key, pattern):
     assert namespace_of(key) == pattern
