@@ -485,7 +485,7 @@ _SECOND = {kind: ((command,) if kind == "string" else (command, ("OBJECT", "ENCO
 
 
 def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | None, type_filter: str | None,
-                 scan_count: int, pause: float) -> dict[str, Any]:
+                 scan_count: int, pause: float, deadline: float | None = None) -> dict[str, Any]:
     """SCAN one primary and measure its keys, keeping the server busy while the client tallies.
 
     Each round reads what the previous round sent (SCAN reply, first pass of batch N, second pass of
@@ -496,7 +496,7 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
     dbsize = int(node.call("DBSIZE"))
     # With MATCH/TYPE a SCAN call can return few keys: cap the calls so the walk stays bounded.
     max_scans = None if not budget else max(10, 4 * budget // scan_count)
-    sampled, scans, complete = 0, 0, False
+    sampled, scans, complete, out_of_time = 0, 0, False, False
     scan_in_flight, cursor = True, 0
     first_in_flight: list[bytes] = []           # keys whose first pass was sent last round
     second_in_flight: list[Any] | None = None   # [keys, first replies, kinds, types queued] sent last round
@@ -515,6 +515,8 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
                 sampled += len(keys)
                 complete = cursor == 0 and not truncated
                 scanning = not (cursor == 0 or (budget and sampled >= budget) or (max_scans and scans >= max_scans))
+                if scanning and deadline is not None and time.perf_counter() + pause >= deadline:
+                    scanning, out_of_time = False, True
             measured = None
             if first_in_flight:
                 first = pipe.read()
@@ -535,7 +537,7 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
                 tally.add_batch(node.name, *second_in_flight[:3], second)
             scan_in_flight, first_in_flight, second_in_flight = scanning, keys, measured
     return {"node": node.name, "dbsize": dbsize, "sampled": sampled, "complete": complete, "scan_calls": scans,
-            "seconds": round(time.perf_counter() - started, 3)}
+            "seconds": round(time.perf_counter() - started, 3), "out_of_time": out_of_time}
 
 
 def _second_pass(pipe: Any, keys: list[bytes], first: list[Any], kinds: list[str]) -> list[str]:
@@ -558,18 +560,21 @@ def _second_pass(pipe: Any, keys: list[bytes], first: list[Any], kinds: list[str
 
 def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, *, match: str | None = None,
                     type_filter: str | None = None, scan_count: int = 1000, pause: float = 0.0,
-                    separator: str = ":", depth: int = 3, top: int = 10) -> dict[str, Any]:
+                    separator: str = ":", depth: int = 3, top: int = 10,
+                    time_limit: float | None = None) -> dict[str, Any]:
     """Sample up to `budget` keys per primary (None or 0: the whole keyspace) with SCAN COUNT `scan_count`,
     and for each batch pipeline TYPE, MEMORY USAGE, PTTL, then the length and OBJECT ENCODING.
 
     Returns namespaces (count, bytes, TTL coverage), types, TTL buckets, top keys by memory and by
     length per type, encodings against the listpack/intset limits (from CONFIG GET), big-key counts,
     and per-node progress. Key names appear; values never. `pause` sleeps between SCAN batches.
+    `time_limit` (seconds, all primaries together) ends the walk early, as a partial sample.
     """
     if scan_count < 1 or scan_count > redis_safety.MAX_SCAN_COUNT:
         raise ValueError(f"scan_count must be 1..{redis_safety.MAX_SCAN_COUNT}")
     tally = _Tally(top, separator.encode(), depth)
-    nodes = [_sample_node(n, tally, budget, match, type_filter, scan_count, pause) for n in conn.nodes]
+    deadline = time.perf_counter() + time_limit if time_limit else None
+    nodes = [_sample_node(n, tally, budget, match, type_filter, scan_count, pause, deadline) for n in conn.nodes]
     limits = _limits(config_get(conn.nodes[0], LIMIT_CONFIG))
     sampled = sum(n["sampled"] for n in nodes)
     dbsize = sum(n["dbsize"] for n in nodes)
@@ -614,7 +619,8 @@ def format_keyspace(data: dict[str, Any], namespaces: int = 25) -> str:
     scale = data["scale"]
     lines = []
     for n in data["nodes"]:
-        state = "whole keyspace" if n["complete"] else f"stopped at budget ({n['scan_calls']} SCAN calls)"
+        stop = "the time limit" if n.get("out_of_time") else "budget"
+        state = "whole keyspace" if n["complete"] else f"stopped at {stop} ({n['scan_calls']} SCAN calls)"
         lines.append(f"[{n['node']}] sampled {n['sampled']} of {n['dbsize']} keys in {n['seconds']:.2f} s, {state}")
     filters = ", ".join(f"{k}={data[k]}" for k in ("match", "type_filter") if data.get(k))
     if filters:

@@ -3,7 +3,7 @@
 import pytest
 
 from ask_redis.redis_conn import connect
-from ask_redis.redis_inspect import (STRLEN_FROM_BYTES, _Tally, latency, namespace_of, overview, sample_keyspace,
+from ask_redis.redis_inspect import (format_keyspace, STRLEN_FROM_BYTES, _Tally, latency, namespace_of, overview, sample_keyspace,
                                      slowlog)
 from tests.fixtures_redis import PASSWORD, start_server  # noqa: F401
 from tests.fixtures_redis import REDIS_SERVER
@@ -58,6 +58,15 @@ def test_match_walk_is_bounded_even_when_nothing_matches(server):
         data = sample_keyspace(conn, budget=100, match="nothing:*", scan_count=10, pause=0.001)
     node = data["nodes"][0]
     assert node["sampled"] == 0 and node["scan_calls"] == 40  # 4 x budget / COUNT, not the whole keyspace
+
+
+def test_a_time_limit_ends_the_walk_as_a_partial_sample(server):
+    with connect(server.url()) as conn:
+        data = sample_keyspace(conn, budget=None, scan_count=10, time_limit=1e-9)
+    node = data["nodes"][0]
+    assert node["out_of_time"] and not node["complete"] and node["scan_calls"] == 1
+    assert 0 < node["sampled"] < node["dbsize"]
+    assert "stopped at the time limit" in format_keyspace(data)
 
 
 def test_sampling_is_read_only(server):

@@ -73,6 +73,20 @@ def test_keyspace_budget_is_per_node_and_scales(tools, redis_standalone, tmp_pat
     assert "multiply by" in text
 
 
+def test_keyspace_walk_stops_at_the_time_limit(tools, redis_standalone, tmp_path, monkeypatch):
+    from ask_redis.tools import redis_keyspace
+
+    spare = redis_standalone.admin(db=7)
+    spare.execute_command("DEBUG", "POPULATE", 5000, "filler")  # more keys than one SCAN COUNT 1000 covers
+    monkeypatch.setattr(redis_keyspace, "TIME_LIMIT_SECONDS", 1e-9)
+    url = redis_standalone.url().rsplit("/", 1)[0] + "/7"
+    text, error = call(tools, ctx_for(url, tmp_path), "redis_keyspace",
+                       {"budget": 200_000, "match": "nothing-matches:*", "pause_ms": 1000})
+    assert not error, text
+    assert "stopped at the time limit (1 SCAN calls)" in text
+    spare.flushdb()
+
+
 def test_keyspace_match_and_type_filters(tools, redis_standalone, tmp_path):
     ctx = ctx_for(redis_standalone.url(), tmp_path)
     text, error = call(tools, ctx, "redis_keyspace", {"match": "user:*"})

@@ -9,6 +9,8 @@ from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools.redis_session import guarded, unavailable
 
 MAX_BUDGET = 200_000
+# One call samples for at most this long (all primaries together), then reports what it has.
+TIME_LIMIT_SECONDS = 60.0
 
 DESCRIPTION = f"""Samples the live Redis keyspace (read-only, bounded) and summarises its shape.
 
@@ -17,7 +19,8 @@ Walks SCAN COUNT 1000 on every primary up to `budget` keys per primary (default 
 and OBJECT ENCODING. Returns: namespaces (key patterns with ids folded to *, e.g. user:*:profile) with
 key count, memory and TTL coverage; TTL buckets; top keys by memory and by length per type; encodings
 against the listpack/intset limits from CONFIG GET; big-key counts. On a partial sample it says the
-scale factor for whole-keyspace estimates. Key names are shown, values never.
+scale factor for whole-keyspace estimates; a walk stops after {TIME_LIMIT_SECONDS:g} s with what it has.
+Key names are shown, values never.
 Use `match` (a SCAN MATCH glob like "session:*") or `type` to focus."""
 
 
@@ -45,7 +48,8 @@ class RedisKeyspace(Tool):
 
         def sample(conn):
             data = sample_keyspace(conn, input.budget, match=input.match, type_filter=input.type,
-                                   pause=input.pause_ms / 1000, separator=input.separator)
+                                   pause=input.pause_ms / 1000, separator=input.separator,
+                                   time_limit=TIME_LIMIT_SECONDS)
             return format_keyspace(data)
 
         return guarded(ctx, sample)
