@@ -117,6 +117,20 @@ def test_review_tool_lists_candidates_with_paths_from_the_workspace(tmp_path):
     assert "src/svc.py:6" in high_only.content
 
 
+def test_review_tool_names_at_most_ten_files_it_could_not_analyse(tmp_path, monkeypatch):
+    from ask_redis.tools.rules import engine
+
+    write(tmp_path, {f"src/m{n:02d}.py": KEYS_SNIPPET for n in range(30)})
+    monkeypatch.setattr(engine, "MAX_FILE_BYTES", 10)  # every file is "too big"
+    monkeypatch.setattr(engine, "PARALLEL_FROM", 1000)
+    tool = RedisReview()
+    outcome = run_tool({tool.name: tool}, tool.name, {}, ToolContext(workspace=tmp_path))
+    assert not outcome.is_error, outcome.content
+    lines = outcome.content.splitlines()
+    assert len([line for line in lines if line.startswith("not analysed: src/m")]) == 10
+    assert "... 20 more files not analysed" in lines
+
+
 def test_review_tool_refuses_paths_outside_the_workspace(tmp_path):
     tool = RedisReview()
     ctx = ToolContext(workspace=tmp_path)

@@ -10,6 +10,8 @@ from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools.workspace import resolve
 
 DEFAULT_LIMIT = 60
+# Files that could not be analysed are named up to this many (a vendored or generated tree can have thousands).
+MAX_ERRORS_SHOWN = 10
 
 DESCRIPTION = """Runs ask-redis's static Redis review rules over a path in the workspace and returns candidate findings.
 
@@ -78,8 +80,10 @@ class RedisReview(Tool):
             catalogue = all_rules()
             lines.append("rules:")
             lines += [f"  {r}: {catalogue[r].title}. Fix: {catalogue[r].fix}" for r in rules]
-        for error in result.errors:
+        for error in result.errors[:MAX_ERRORS_SHOWN]:
             lines.append(f"not analysed: {error}")
+        if len(result.errors) > MAX_ERRORS_SHOWN:
+            lines.append(f"... {len(result.errors) - MAX_ERRORS_SHOWN} more files not analysed")
         return "\n".join(lines)
 
 
