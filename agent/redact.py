@@ -16,6 +16,9 @@ _VALUE = (
     r'(?P<value>\\"(?:[^"\\\n]|\\(?!"))*\\"'
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
+    # A quote left open by a cut line (Read, Grep and review evidence shorten long lines): the rest of the line,
+    # up to the cut marker.
+    r"|[\"'][^\"'\\\n]*?(?=…|[ \t]*\[\.\.\. omitted|\r?\n|\Z)"
     r"|(?:\{\{[^{}\n]*\}\}|<%[^%\n]*%>)(?![^\s\"'\\,;])"  # a whole template: a reference, not the secret
     r"|(?:[^\s\"'\\,;]|\\(?![nrt\"\\/u]))+)"
 )

@@ -148,6 +148,40 @@ def test_masked(text, expected):
     assert redact(text) == expected
 
 
+# Lines cut inside a quoted value (Read at 2000 characters, Grep at 500 columns, review evidence at 200).
+CUT = [
+    ('x = Redis(password="hunter2', "x = Redis(password=" + M),
+    ("redis_password: 'hunter2", "redis_password: " + M),
+    ('requirepass "hunter2', "requirepass " + M),
+    ('1\tREDIS_PASSWORD="hunter2… [line truncated to 2000 characters]',
+     f"1\tREDIS_PASSWORD={M}… [line truncated to 2000 characters]"),
+    ('app.py:3:password = "hunter2 [... omitted end of long line]', f"app.py:3:password = {M} [... omitted end of long line]"),
+    ('{"auth": "hunter2\nnext: line', f'{{"auth": {M}\nnext: line'),
+]
+
+
+@pytest.mark.parametrize("text,expected", CUT, ids=[t[:40] for t, _ in CUT])
+def test_a_value_cut_before_its_closing_quote_is_masked_to_the_cut(text, expected):
+    assert redact(text) == expected
+    assert redact(expected) == expected
+    json.loads(redact(json.dumps({"content": text})))  # transcripts stay valid JSON
+
+
+def test_read_and_grep_never_show_the_head_of_a_cut_password(tmp_path):
+    from ask_redis.tools import ToolContext, discover, run_tool
+
+    tools = {t.name: t for t in discover()}
+    # The value starts a few characters before Read's cut at 2000 and ripgrep's at 500 columns.
+    (tmp_path / "bundle.js").write_text("var c={" + "a" * 1975 + ',"password":"hunter2hunter2"};\n')
+    (tmp_path / "settings.js").write_text("var d={" + "a" * 475 + ',"password":"hunter2hunter2"};\n')
+    ctx = ToolContext(workspace=tmp_path)
+    read = run_tool(tools, "Read", {"file_path": "bundle.js"}, ctx).content
+    grep = run_tool(tools, "Grep", {"pattern": "var d", "output_mode": "content"}, ctx).content
+    assert "line truncated" in read and "omitted" in grep
+    for text in (read, grep):
+        assert "hunter2" not in text and "hunt" not in text
+
+
 @pytest.mark.parametrize("text", KEPT, ids=[t[:40] for t in KEPT])
 def test_kept(text):
     assert redact(text) == text
