@@ -19,6 +19,9 @@ from typing import Any, Callable, Sequence
 MAX_SCAN_COUNT = 1000
 MAX_SLOWLOG_COUNT = 1000
 MAX_MEMORY_SAMPLES = 1000
+# Servers before 6.2.11 / 7.0.9 match glob patterns in exponential time (CVE-2022-36021): a MATCH with many
+# '*' can hang them. Real key patterns need a few.
+MAX_MATCH_STARS = 8
 SECRET_CONFIG = frozenset({"requirepass", "masterauth", "tls-key-file-pass", "tls-client-key-file-pass"})
 # COMMAND INFO flags that rule a command out even when the allowlist has it.
 FORBIDDEN_FLAGS = frozenset({"write", "denyoom", "blocking", "pubsub", "may_replicate"})
@@ -58,6 +61,8 @@ def _check_scan(args: list[str]) -> str | None:
             reason = _int_arg(value, 1, MAX_SCAN_COUNT, "SCAN COUNT")
             if reason:
                 return reason
+        elif name == "MATCH" and value.count("*") > MAX_MATCH_STARS:
+            return f"a MATCH pattern may hold at most {MAX_MATCH_STARS} '*' (older servers match many in exponential time)"
         elif name not in ("MATCH", "TYPE"):
             return f"unknown SCAN option {name}"
     return None
