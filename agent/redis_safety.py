@@ -175,6 +175,8 @@ ALLOWED: dict[str, Rule] = {
     "pubsub|channels": Rule(0, 1),
 }
 
+# Commands whose arguments are glob patterns the server matches (see MAX_MATCH_STARS).
+GLOB_ARGUMENTS = frozenset({"config|get", "pubsub|channels", "function|list"})
 ALLOWED_CONTAINERS = frozenset(name.split("|")[0] for name in ALLOWED if "|" in name)
 # Commands whose second word is a subcommand (allowlisted or not): they form `name|sub` keys.
 CONTAINERS = frozenset({name.split("|")[0] for name in ALLOWED if "|" in name} | {
@@ -310,6 +312,8 @@ def refusal_reason(args: Sequence[Any]) -> str | None:
         reason = rule.check(rest)
         if reason:
             return f"{_display(key)} refused: {reason}"
+    if key in GLOB_ARGUMENTS and any(arg.count("*") > MAX_MATCH_STARS for arg in rest):
+        return f"{_display(key)} refused: a pattern may hold at most {MAX_MATCH_STARS} '*' (older servers match many in exponential time)"
     return None
 
 

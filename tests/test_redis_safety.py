@@ -68,6 +68,8 @@ HOSTILE = [
     (["SCAN", "0", "COUNT", "1000000"], "between 1 and 1000"),
     (["SCAN", "0", "COUNT"], "pairs"),
     (["SCAN", "0", "MATCH", "*a" * 30 + "b", "COUNT", "10"], "at most 8 '*'"),
+    (["CONFIG", "GET", "maxmemory", "*a" * 30 + "b"], "at most 8 '*'"),
+    (["FUNCTION", "LIST", "LIBRARYNAME", "*a" * 30], "at most 8 '*'"),
     (["MEMORY", "USAGE", "big", "SAMPLES", "0"], "between 1 and 1000"),
     (["SLOWLOG", "GET", "-1"], "between 0 and 1000"),
     (["XINFO", "STREAM", "events", "FULL"], "FULL"),
