@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
 
-from ask_redis.redact import redact
+from ask_redis.redact import MASK, redact
 
 log = logging.getLogger("ask_redis.tools")
 
@@ -92,6 +92,28 @@ def _describe_validation(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _session_secrets(ctx: ToolContext) -> list[str]:
+    """The passwords in the session's Redis URL (never stored: parsed again for each result)."""
+    if not ctx.redis_url:
+        return []
+    from ask_redis.redis_conn import RedisConnError, parse_url
+
+    try:
+        secrets = parse_url(ctx.redis_url).secrets()
+    except RedisConnError:
+        return []
+    # Very short ones would mask ordinary words; the patterns in redact still apply to them.
+    return sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
+
+
+def _clean(text: str, ctx: ToolContext) -> str:
+    """Redact a result, and mask the session's own Redis password wherever it appears, in any form of text:
+    a repository file may hold it where no pattern can tell it is a secret (a positional argument)."""
+    for secret in _session_secrets(ctx):
+        text = text.replace(secret, MASK)
+    return redact(text)
+
+
 def run_tool(tools: dict[str, Tool], name: str, raw_input: Any, ctx: ToolContext) -> ToolOutcome:
     """Run one tool call. Never raises: every failure becomes an error outcome. Output is redacted."""
     tool = tools.get(name)
@@ -102,9 +124,9 @@ def run_tool(tools: dict[str, Tool], name: str, raw_input: Any, ctx: ToolContext
     except ValidationError as error:
         return ToolOutcome(f"Invalid input for {name}: {_describe_validation(error)}", True)
     try:
-        return ToolOutcome(redact(tool.run(parsed, ctx)), False)
+        return ToolOutcome(_clean(tool.run(parsed, ctx), ctx), False)
     except ToolError as error:
-        return ToolOutcome(redact(str(error)), True)
+        return ToolOutcome(_clean(str(error), ctx), True)
     except Exception as error:  # a bug in a tool must not end the session
         log.exception("tool %s crashed", name)
-        return ToolOutcome(redact(f"{name} failed unexpectedly: {error!r}"), True)
+        return ToolOutcome(_clean(f"{name} failed unexpectedly: {error!r}", ctx), True)
