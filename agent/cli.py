@@ -44,7 +44,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return dispatch(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        # The reader went away (`ask-redis ... | head -1`): stop quietly, like any Unix filter.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush cannot fail again
+        return 0
+
+
+def dispatch(argv: list[str]) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         module = importlib.import_module(SUBCOMMANDS[argv[0]][0])
         return module.main(argv[1:])
@@ -55,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("\nask-redis: cancelled\n")
         return 130
+    except BrokenPipeError:
+        raise
     except Exception as error:  # the last line of defence: one line unless --verbose
         if args.verbose:
             raise
@@ -99,6 +111,7 @@ def settings_from(args: argparse.Namespace):
 
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     from ask_redis.config import ConfigError
+    from ask_redis.conversation import readable
 
     try:
         settings = settings_from(args)
@@ -111,7 +124,8 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
 
         return chat.run(settings, resume=args.resume, continue_latest=args.continue_)
     if prompt == "-":
-        prompt = sys.stdin.read()
+        prompt = sys.stdin.buffer.read().decode("utf-8", "replace")
+    prompt = readable(prompt)
     if not prompt.strip():
         sys.stderr.write("ask-redis: the prompt is empty\n")
         return 2

@@ -45,25 +45,49 @@ def config_path() -> Path:
 
 
 def load(flags: dict) -> Settings:
-    """Merge the config file, the environment and the flags that were given (None means not given)."""
+    """Merge the config file, the environment and the flags that were given (None means not given).
+
+    A bad value is a ConfigError that names where it came from: the flag, the variable or the file.
+    """
     merged: dict = {}
+    source: dict[str, str] = {}
     path = config_path()
     if path.is_file():
         try:
-            merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+            from_file = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
             raise ConfigError(f"cannot read {path}: {error}") from None
+        merged.update(from_file)
+        source.update({key: f"{path}: {key}" for key in from_file})
     for field, variable in ENV.items():
-        if os.environ.get(variable):
-            merged[field] = os.environ[variable]
-    merged.update({key: value for key, value in flags.items() if value is not None})
+        if os.environ.get(variable, "").strip():
+            merged[field] = os.environ[variable].strip()
+            source[field] = variable
+    given = {key: value for key, value in flags.items() if value is not None}
+    merged.update(given)
+    source.update({key: "--" + key.replace("_", "-") for key in given})
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        key = str(first["loc"][0]) if first["loc"] else ""
+        where = source.get(key, key)
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(f"{where}: unknown setting (known: {', '.join(Settings.model_fields)})") from None
         raise ConfigError(f"{where}: {first['msg']}") from None
-    repo = settings.repo.expanduser()
+    if settings.base_url is not None and not settings.base_url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"{source['base_url']}: not an http:// or https:// URL")
+    if settings.redis_url is not None:
+        from ask_redis.redis_conn import RedisConnError, parse_url
+
+        try:
+            parse_url(settings.redis_url)
+        except RedisConnError as error:
+            raise ConfigError(f"{source['redis_url']}: {error}") from None
+    try:
+        repo = settings.repo.expanduser()
+    except RuntimeError as error:  # ~user that does not exist
+        raise ConfigError(f"--repo {settings.repo}: {error}") from None
     if not repo.is_dir():
         raise ConfigError(f"--repo {settings.repo}: not a directory")
     settings.repo = repo.resolve()

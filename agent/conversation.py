@@ -9,13 +9,21 @@ from typing import Any
 CACHE = {"type": "ephemeral"}
 
 
+def readable(text: str) -> str:
+    """Text the API takes: bytes that were not UTF-8 (kept by Python as lone surrogates) become U+FFFD."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 class Conversation:
     def __init__(self, session_id: str | None = None, messages: list[dict[str, Any]] | None = None):
         self.session_id = session_id or str(uuid.uuid4())
         self.messages: list[dict[str, Any]] = messages or []
 
     def add_user(self, text: str) -> None:
-        block = {"type": "text", "text": text}
+        block = {"type": "text", "text": readable(text)}
         if self.messages and self.messages[-1]["role"] == "user":
             self.messages[-1]["content"].append(block)  # e.g. after a turn that ended with tool results
         else:

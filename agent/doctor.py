@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"ask-redis doctor: --repo {args.repo}: not a directory\n")
         return 2
     try:
-        checks = run_checks(repo.resolve(), args.redis_url or os.environ.get("REDIS_URL"))
+        checks = run_checks(repo.resolve(), args.redis_url or os.environ.get("REDIS_URL") or configured_redis_url())
     except Exception as error:  # one line for the user, details only on request
         if args.verbose:
             raise
@@ -54,7 +54,31 @@ def main(argv: list[str]) -> int:
 
 
 def run_checks(repo: Path, redis_url: str | None) -> list[Check]:
-    return [check_api_key(), check_ripgrep(), check_sandbox(repo), check_redis(redis_url)]
+    return [check_config(), check_api_key(), check_ripgrep(), check_sandbox(repo), check_redis(redis_url)]
+
+
+def check_config() -> Check:
+    """The settings every run loads: a bad value here stops one-shot and chat before they start."""
+    from ask_redis.config import ConfigError, config_path, load
+
+    path = config_path()
+    try:
+        load({"repo": "/"})
+    except ConfigError as error:
+        return Check("Config", False, redact(str(error)), f"correct or remove that setting (file: {path})")
+    if not path.is_file():
+        return Check("Config", None, f"no config file at {path} (optional)", required=False)
+    return Check("Config", True, f"{path} is valid")
+
+
+def configured_redis_url() -> str | None:
+    """redis_url from the config file, the default for one-shot and chat too."""
+    from ask_redis.config import ConfigError, load
+
+    try:
+        return load({"repo": "/"}).redis_url
+    except ConfigError:
+        return None  # already reported by check_config
 
 
 def report(checks: list[Check]) -> str:

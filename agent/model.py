@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import time
@@ -14,6 +15,8 @@ from typing import Any
 
 from ask_redis.events import Notice, TextDelta, Usage
 
+log = logging.getLogger(__name__)
+DEFAULT_BASE_URL = "https://api.anthropic.com"
 ALIASES = ("opus", "sonnet", "haiku")
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
 
@@ -135,7 +138,7 @@ class ModelClient:
         self._anthropic = anthropic
         self._client = anthropic.Anthropic(
             api_key=settings.api_key.get_secret_value() if settings.api_key else None,
-            base_url=settings.base_url,
+            base_url=settings.base_url or DEFAULT_BASE_URL,  # never the SDK's own read of an empty ANTHROPIC_BASE_URL
             max_retries=0,  # retries are ours, so the user is told about each one
             timeout=settings.timeout,
             http_client=http_client,
@@ -151,6 +154,8 @@ class ModelClient:
             try:
                 if not self.stream_answers:
                     message = self._client.messages.create(**body)
+                    if not isinstance(message, anthropic.types.Message):
+                        raise TypeError(f"a {type(message).__name__} body instead of a message")
                     for block in message.content:
                         if block.type == "text":
                             yield TextDelta(text=block.text)
@@ -173,6 +178,12 @@ class ModelClient:
                 time.sleep(delay)
             except anthropic.APIError as error:
                 raise ModelError(describe(error)) from None
+            except Exception as error:  # an HTML page, broken JSON or events, another service behind the base URL
+                log.debug("unreadable API reply", exc_info=True)
+                if streamed:
+                    raise ModelError(f"the answer stream broke midway ({type(error).__name__}); the text above is incomplete") from None
+                raise ModelError(f"the API sent a reply that is not a Messages API response ({type(error).__name__}); "
+                                 "check ANTHROPIC_BASE_URL") from None
         raise AssertionError("unreachable")
 
 

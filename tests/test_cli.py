@@ -100,7 +100,7 @@ def test_rejected_key_is_one_line(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--repo", "/no/such/dir", "hi"], "--repo /no/such/dir: not a directory"),
-    (["--max-turns", "0", "hi"], "max_turns: Input should be greater than or equal to 1"),
+    (["--max-turns", "0", "hi"], "--max-turns: Input should be greater than or equal to 1"),
     (["   "], "the prompt is empty"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, message, tmp_path):

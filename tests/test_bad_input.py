@@ -1,0 +1,229 @@
+"""Bad input at every entry point: one clear line, exit 2 for usage and 1 for runtime, no traceback, no secret."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.author_transcripts import api_error, sse, text
+from tests.standin import StandIn
+
+ASK_REDIS = [sys.executable, "-m", "ask_redis"]
+KEY = "sk-ant-bad-input-key-4242"
+PASSWORD = "S3cret-pw-for-bad-input"
+
+
+def environment(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC", "REDIS_URL", "ASK_REDIS", "XDG_"))}
+    env.update({"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
+                "XDG_STATE_HOME": str(tmp_path / "state"), "ANTHROPIC_API_KEY": KEY})
+    env.update(extra)
+    return env
+
+
+def run(args, tmp_path, stdin=None, **env):
+    return subprocess.run(ASK_REDIS + args, env=environment(tmp_path, **env), cwd=tmp_path, input=stdin,
+                          capture_output=True, timeout=60)
+
+
+def write_config(tmp_path, body: str):
+    path = tmp_path / "config" / "ask-redis" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body)
+    return path
+
+
+def assert_one_clean_line(stderr: bytes):
+    err = stderr.decode()
+    assert "Traceback" not in err and KEY not in err and PASSWORD not in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+NOT_A_MESSAGE = {
+    "html page": {"status": 200, "headers": {"content-type": "text/html"}, "text": "<html><body>Sign in to the Wi-Fi</body></html>"},
+    "broken json": {"status": 200, "headers": {"content-type": "application/json"}, "text": "{not json"},
+    "another shape": {"status": 200, "headers": {"content-type": "application/json"}, "text": '{"status": "ok"}'},
+}
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "no-stream"])
+@pytest.mark.parametrize("body", list(NOT_A_MESSAGE), ids=list(NOT_A_MESSAGE))
+def test_a_reply_that_is_not_a_message_is_an_api_error_result(body, stream, tmp_path):
+    with StandIn(responses=[NOT_A_MESSAGE[body]]) as standin:
+        flags = [] if stream else ["--no-stream"]
+        result = run(["--json", *flags, "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 1
+    out = json.loads(result.stdout)  # scripts still get their result object
+    assert out["subtype"] == "error_api" and out["is_error"] is True
+    assert "not a Messages API response" in out["result"] and "ANTHROPIC_BASE_URL" in out["result"]
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_a_reply_that_is_not_a_message_in_text_mode_is_one_line(tmp_path):
+    with StandIn(responses=[NOT_A_MESSAGE["html page"]]) as standin:
+        result = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 1
+    assert result.stderr.decode().strip().startswith("ask-redis: error: the API sent a reply that is not a Messages API response")
+    assert_one_clean_line(result.stderr)
+
+
+def long_answer():
+    return sse([text("\n".join(f"line {i} " + "x" * 60 for i in range(4000)))], "end_turn")
+
+
+@pytest.mark.parametrize("output_format", ["text", "stream-json"])
+def test_a_closed_stdout_pipe_ends_quietly(output_format, tmp_path):
+    with StandIn(responses=[long_answer()]) as standin:
+        process = subprocess.Popen(ASK_REDIS + ["--output-format", output_format, "hi"], cwd=tmp_path,
+                                   env=environment(tmp_path, ANTHROPIC_BASE_URL=standin.url),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = process.stdout.readline()  # like `| head -1`
+        process.stdout.close()
+        stderr = process.stderr.read()
+        code = process.wait(timeout=60)
+    assert first
+    assert stderr.decode() == "" and code == 0
+
+
+@pytest.mark.parametrize("argv", [["redis-acl"], ["doctor"]])
+def test_a_closed_stdout_pipe_ends_a_subcommand_quietly(argv, tmp_path):
+    process = subprocess.Popen(ASK_REDIS + argv, cwd=tmp_path, env=environment(tmp_path),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first write
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+NOT_UTF8 = b"why is \xff\xfe caf\xe9 slow?\n"
+
+
+@pytest.mark.parametrize("args", [["-"], []], ids=["one-shot stdin", "piped chat"])
+def test_a_prompt_that_is_not_utf8_reaches_the_model_with_replacement_characters(args, tmp_path):
+    with StandIn(responses=[sse([text("It is the KEYS call.")], "end_turn")]) as standin:
+        result = run(args, tmp_path, stdin=NOT_UTF8, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 0, result.stderr
+    assert b"It is the KEYS call." in result.stdout
+    sent = standin.requests[0]["messages"][0]["content"][0]["text"]
+    assert sent.startswith("why is \ufffd\ufffd caf\ufffd slow?")
+
+
+def test_a_prompt_argument_that_is_not_utf8_is_sent(tmp_path):
+    with StandIn(responses=[sse([text("ok")], "end_turn")]) as standin:
+        result = subprocess.run(ASK_REDIS + [os.fsdecode(b"caf\xe9?")], env=environment(tmp_path, ANTHROPIC_BASE_URL=standin.url),
+                                cwd=tmp_path, capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert standin.requests[0]["messages"][0]["content"][0]["text"] == "caf\ufffd?"
+
+
+@pytest.mark.parametrize("url, message", [
+    ("garbage", "--redis-url: not a Redis URL"),
+    ("http://127.0.0.1:6379", "--redis-url: unsupported scheme http://"),
+    (f"redis://:{PASSWORD}@127.0.0.1:99999", "--redis-url: bad port 99999"),
+    (f"redis://:{PASSWORD}@127.0.0.1:port", "--redis-url: bad host"),
+])
+def test_a_malformed_redis_url_is_a_usage_error(url, message, tmp_path):
+    with StandIn(responses=[]) as standin:
+        result = run(["--redis-url", url, "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith(f"ask-redis: {message}")
+    assert_one_clean_line(result.stderr)
+    assert standin.requests == []  # refused before any API call
+
+
+def test_a_malformed_redis_url_names_the_variable_or_file_it_came_from(tmp_path):
+    result = run(["hi"], tmp_path, REDIS_URL="localhost:6379")
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("ask-redis: REDIS_URL: not a Redis URL")
+    config = write_config(tmp_path, 'redis_url = "tcp://cache:6379"\n')
+    result = run(["hi"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith(f"ask-redis: {config}: redis_url: unsupported scheme tcp://")
+
+
+@pytest.mark.parametrize("body, message", [
+    ('colour = "blue"\n', "colour: unknown setting (known: api_key, base_url, model"),
+    ('max_turns = "ten"\n', "max_turns: Input should be a valid integer"),
+    ('[model]\nname = "opus"\n', "model: Input should be a valid string"),
+])
+def test_config_file_errors_name_the_file_and_the_setting(body, message, tmp_path):
+    config = write_config(tmp_path, body)
+    result = run(["hi"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith(f"ask-redis: {config}: {message}")
+    assert_one_clean_line(result.stderr)
+
+
+def test_an_empty_config_file_is_fine(tmp_path):
+    write_config(tmp_path, "")
+    with StandIn(responses=[sse([text("ok")], "end_turn")]) as standin:
+        result = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 0 and result.stdout == b"ok\n"
+
+
+def test_a_config_error_never_shows_the_key_in_the_file(tmp_path):
+    write_config(tmp_path, f'api_key = "{KEY}"\nmax_turns = 0\n')
+    result = run(["hi"], tmp_path, ANTHROPIC_API_KEY="")
+    assert result.returncode == 2 and "max_turns" in result.stderr.decode()
+    assert_one_clean_line(result.stderr)
+
+
+@pytest.mark.parametrize("base_url", ["localhost:8080", "ftp://127.0.0.1/"])
+def test_a_base_url_without_http_is_a_usage_error(base_url, tmp_path):
+    result = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=base_url)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == "ask-redis: ANTHROPIC_BASE_URL: not an http:// or https:// URL"
+
+
+def test_an_empty_base_url_variable_means_the_default_api(tmp_path, monkeypatch):
+    from ask_redis.config import load
+    from ask_redis.model import DEFAULT_BASE_URL, ModelClient
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    client = ModelClient(load({"repo": str(tmp_path)}))
+    assert str(client._client.base_url).rstrip("/") == DEFAULT_BASE_URL
+
+
+def test_a_home_directory_that_does_not_exist_is_a_usage_error(tmp_path):
+    result = run(["--repo", "~no-such-user-here/src", "hi"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("ask-redis: --repo ~no-such-user-here/src:")
+    assert_one_clean_line(result.stderr)
+
+
+def test_doctor_reports_a_broken_config_even_when_the_key_comes_from_the_environment(tmp_path):
+    config = write_config(tmp_path, "colour = 1\n")
+    result = run(["doctor", "--repo", str(tmp_path)], tmp_path)
+    out = result.stdout.decode()
+    assert result.returncode == 1
+    config_line = next(line for line in out.splitlines() if "Config" in line)
+    assert config_line.startswith("FAIL") and f"{config}: colour: unknown setting" in config_line
+
+
+def test_doctor_checks_the_redis_url_of_the_config_file(tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    write_config(tmp_path, f'redis_url = "redis://:{PASSWORD}@127.0.0.1:{port}"\n')
+    result = run(["doctor", "--repo", str(tmp_path)], tmp_path)
+    out = result.stdout.decode()
+    redis_line = next(line for line in out.splitlines() if "Redis" in line and "fix:" not in line)
+    assert redis_line.startswith("FAIL") and f"127.0.0.1:{port}" in redis_line
+    assert PASSWORD not in out + result.stderr.decode()
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 429, 500, 529])
+def test_api_errors_are_one_line_without_the_key(status, tmp_path):
+    replies = [api_error(status, "some_error", f"failure {status}", retry_after="0")] * 5
+    with StandIn(responses=replies) as standin:
+        result = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert err.strip().splitlines()[-1].startswith("ask-redis: error: ") and f"HTTP {status}" in err
+    assert "Traceback" not in err and KEY not in err
