@@ -237,13 +237,14 @@ def test_a_failed_call_reconnects_next_time(tools, redis_standalone, tmp_path):
 
 
 def test_the_session_password_is_masked_in_every_tool_result_whatever_the_form(tools, tmp_path):
-    secret = "Pl41n-Sight-Secret"
-    (tmp_path / "Pool.java").write_text(f'new JedisPool(cfg, "cache", 6379, 2000, "{secret}");\nlog({secret!r})\n')
-    ctx = ctx_for(f"redis://app:{secret}@127.0.0.1:1/0", tmp_path)
+    secret = "Pl41n-Sight@Secret"
+    (tmp_path / "Pool.java").write_text(f'new JedisPool(cfg, "cache", 6379, 2000, "{secret}");\nlog({secret!r})\n'
+                                        'String url = "Pl41n-Sight%40Secret";\n')
+    ctx = ctx_for("redis://app:Pl41n-Sight%40Secret@127.0.0.1:1/0", tmp_path)
     calls = [("Read", {"file_path": "Pool.java"}), ("Grep", {"pattern": "Secret", "output_mode": "content"}),
              ("Read", {"file_path": f"{secret}.txt"}), ("Glob", {"pattern": "*.java"})]
     for name, args in calls:
         text, _ = call(tools, ctx, name, args)
-        assert secret not in text, (name, text)
+        assert secret not in text and "Pl41n-Sight%40Secret" not in text, (name, text)
     read, _ = call(tools, ctx, "Read", {"file_path": "Pool.java"})
     assert '2000, "[REDACTED]");' in read  # the rest of the line stays readable

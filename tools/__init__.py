@@ -102,8 +102,11 @@ def _session_secrets(ctx: ToolContext) -> list[str]:
         secrets = parse_url(ctx.redis_url).secrets()
     except RedisConnError:
         return []
-    # Very short ones would mask ordinary words; the patterns in redact still apply to them.
-    return sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
+    from urllib.parse import quote
+
+    # As written in a URL too (p%40ss). Very short ones would mask ordinary words; the patterns still apply.
+    forms = {form for secret in secrets for form in (secret, quote(secret, safe="")) if len(secret) >= 4}
+    return sorted(forms, key=len, reverse=True)
 
 
 def _clean(text: str, ctx: ToolContext) -> str:
