@@ -44,7 +44,7 @@ _AFTER_NAME = re.compile(
 )
 
 # Redis server directives and commands that carry a password: requirepass / masterauth / CONFIG SET.
-_REDIS_DIRECTIVE = re.compile(r"(?i)(?P<head>\b(?:requirepass|masterauth|tls-(?:client-)?key-file-pass|sentinel[ \t]+auth-pass[ \t]+[^\s\"'\\]+)\b(?:\\?[\"'])?(?:[ \t]*[,:=][ \t]*|[ \t]+))" + _VALUE)
+_REDIS_DIRECTIVE = re.compile(r"(?i)(?P<head>\b(?:requirepass|masterauth|tls-(?:client-)?key-file-pass|sentinel-pass|sentinel[ \t]+auth-pass[ \t]+[^\s\"'\\]+|sentinel[ \t]+set[ \t]+[^\s\"'\\]+[ \t]+auth-pass)\b(?:\\?[\"'])?(?:[ \t]*[,:=][ \t]*|[ \t]+))" + _VALUE)
 
 # The same directives as a YAML list (docker-compose `command:`): "- --requirepass" then "- VALUE" on the next line.
 _REDIS_DIRECTIVE_LIST = re.compile(
@@ -260,7 +260,7 @@ _RULES = [
     (("://",), False, _URL_PASSWORD, _head_mask),
     (("redis://", "rediss://", "redis+sentinel://", "rediss+sentinel://"), True, _REDIS_URL_LONE_SECRET, _head_mask),
     (tuple(mark + name + "=" for name in _QUERY_NAMES for mark in "?&"), True, _QUERY_SECRET, _head_mask),
-    (("requirepass", "masterauth", "key-file-pass", "auth-pass"), True, _REDIS_DIRECTIVE, _head_value),
+    (("requirepass", "masterauth", "key-file-pass", "auth-pass", "sentinel-pass"), True, _REDIS_DIRECTIVE, _head_value),
     (("--requirepass", "--masterauth"), True, _REDIS_DIRECTIVE_LIST, _head_value),
     (("auth(", "password("), True, _SECRET_CALL, _head_value),
     (("password", "passwd", "secret", "token", "apikey", "api-key", "api_key"), True, _XML_ELEMENT, _head_mask),

@@ -58,6 +58,8 @@ MASKED = [
     ('r.execute_command("AUTH", "hunter2")', f'r.execute_command("AUTH", "{M}")'),
     ("machine api.example.com login me password hunter2", f"machine api.example.com login me password {M}"),
     ("sentinel auth-pass mymaster hunter2", f"sentinel auth-pass mymaster {M}"),
+    ("sentinel sentinel-pass hunter2", f"sentinel sentinel-pass {M}"),
+    ("SENTINEL SET mymaster auth-pass hunter2", f"SENTINEL SET mymaster auth-pass {M}"),
     ("tls-key-file-pass hunter2", f"tls-key-file-pass {M}"),
     ("command:\n  - redis-server\n  - --requirepass\n  - hunter2", f"command:\n  - redis-server\n  - --requirepass\n  - {M}"),
     ('  - "--masterauth"\n  - "hunter2"', f'  - "--masterauth"\n  - "{M}"'),
