@@ -191,6 +191,12 @@ def _is_name_char(char: str) -> bool:
     return char.isalnum() or char in "_.-"
 
 
+def _is_code_auth(name: str, match: re.Match) -> bool:
+    """`auth=auth`, `auth=(user, pw)`, `def f(auth=None)`: a lower-case `auth` given a bare value with `=` is
+    code passing a variable; configs write `auth: value` or quote the value."""
+    return name == "auth" and "=" in match.group("sep") and match.group("value")[:1] not in ("'", '"', "\\")
+
+
 def _redact_keyed(text: str, lowered: str) -> str:
     if len(lowered) != len(text):  # a few non-ASCII letters change length when lowered
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
@@ -206,7 +212,7 @@ def _redact_keyed(text: str, lowered: str) -> str:
                 start = at
                 while start > 0 and _is_name_char(text[start - 1]):
                     start -= 1
-                if _is_secret_name(text[start:end]):
+                if _is_secret_name(text[start:end]) and not _is_code_auth(text[start:end], match):
                     masked = _mask_value(match.group("value"))
                     if masked is not None:
                         edits.append((match.start("value"), match.end("value"), masked))

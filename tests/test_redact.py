@@ -77,6 +77,8 @@ MASKED = [
     ('<property name="password" value="hunter2"/>', f'<property name="password" value="{M}"/>'),
     ('{"redis": {"host": "cache", "auth": "hunter2"}}', f'{{"redis": {{"host": "cache", "auth": "{M}"}}}}'),
     ("REDIS_AUTH=hunter2", f"REDIS_AUTH={M}"),
+    ("auth: hunter2", f"auth: {M}"),
+    ("auth = 'hunter2'", f"auth = '{M}'"),
     ("REDIS_PW=hunter2", f"REDIS_PW={M}"),
     # Vendor key formats anywhere in text.
     ("key: sk-ant-api03-abcdefghijklmnopqrstuvwxyz", f"key: sk-ant-{M}"),
@@ -140,6 +142,8 @@ KEPT = [
     "auth: true",
     "oauth: github",
     "auth: { username: app }",
+    "requests.get(url, auth=auth)",
+    "requests.get(url, auth=(user, pw))",
     "def auth(self, password):",
     "redis://default@cache:6379/0",
 ]
