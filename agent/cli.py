@@ -119,6 +119,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
         sys.stderr.write(f"ask-redis: {error}\n")
         return 2
     prompt = args.prompt
+    if prompt is not None and (args.resume or args.continue_):
+        sys.stderr.write("ask-redis: --resume and --continue open chat: give no prompt (or pipe the questions to stdin)\n")
+        return 2
     if prompt is None:
         from ask_redis import chat
 
@@ -162,6 +165,11 @@ def one_shot(settings, prompt: str, argv: list[str]) -> int:
     finally:
         events.close()
         if session.recorder:
-            session.recorder.save()
-            sys.stderr.write(f"ask-redis: transcript written to {settings.record}\n")
+            if printer.format == "text":
+                printer._newline()  # the answer's last line is not glued to this note
+            try:
+                session.recorder.save()
+                sys.stderr.write(f"ask-redis: transcript written to {settings.record}\n")
+            except OSError as error:
+                sys.stderr.write(f"ask-redis: cannot write the transcript {settings.record}: {error.strerror}\n")
     return printer.finish()

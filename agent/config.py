@@ -26,7 +26,7 @@ class Settings(BaseModel):
 
     api_key: SecretStr | None = Field(None, description="Anthropic API key. Never logged, never sent to tools.")
     base_url: str | None = Field(None, description="Messages API base URL (a proxy or a local stand-in).")
-    model: str = Field("sonnet", description="Model ID, or an alias: opus, sonnet, haiku (the newest of each).")
+    model: str = Field("sonnet", min_length=1, description="Model ID, or an alias: opus, sonnet, haiku (the newest of each).")
     max_turns: int = Field(40, ge=1, description="API calls one answer may take before it stops.")
     max_tokens: int = Field(16000, ge=1, description="Output tokens per API call.")
     stream: bool = Field(True, description="Stream answers as they are written.")
@@ -84,6 +84,11 @@ def load(flags: dict) -> Settings:
             parse_url(settings.redis_url)
         except RedisConnError as error:
             raise ConfigError(f"{source['redis_url']}: {error}") from None
+    if settings.record is not None:
+        record = settings.record.expanduser()
+        if record.is_dir() or not record.parent.is_dir() or not os.access(record.parent, os.W_OK):
+            raise ConfigError(f"--record {settings.record}: cannot write a file there")
+        settings.record = record
     try:
         repo = settings.repo.expanduser()
     except RuntimeError as error:  # ~user that does not exist

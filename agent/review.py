@@ -204,10 +204,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample < 1:
         sys.stderr.write("ask-redis review: --sample must be at least 1\n")
         return 2
-    if not Path(args.path).expanduser().exists():
+    target = Path(args.path).expanduser()
+    if not target.exists():
         sys.stderr.write(f"ask-redis review: {args.path}: no such file or directory\n")
         return 2
+    if not (target.is_dir() or target.is_file()):
+        sys.stderr.write(f"ask-redis review: {args.path}: not a directory or a regular file\n")
+        return 2
+    if args.output:
+        output = Path(args.output).expanduser()
+        if output.is_dir() or not output.parent.is_dir():
+            sys.stderr.write(f"ask-redis review: -o {args.output}: cannot write a file there\n")
+            return 2
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
+    if redis_url:
+        from ask_redis.redis_conn import RedisConnError, parse_url
+
+        try:
+            parse_url(redis_url)
+        except RedisConnError as error:  # a typo, not an outage: say so before any work
+            source = "--redis-url" if args.redis_url else "REDIS_URL"
+            sys.stderr.write(f"ask-redis review: {source}: {redact(str(error))}\n")
+            return 2
     try:
         report = run_review(args.path, redis_url, sample=args.sample)
         text = review_report.render(report, args.format)

@@ -227,3 +227,51 @@ def test_api_errors_are_one_line_without_the_key(status, tmp_path):
     err = result.stderr.decode()
     assert err.strip().splitlines()[-1].startswith("ask-redis: error: ") and f"HTTP {status}" in err
     assert "Traceback" not in err and KEY not in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "", "hi"], "--model: String should have at least 1 character"),
+    (["--record", "/no/such/dir/session.json", "hi"], "--record /no/such/dir/session.json: cannot write a file there"),
+    (["--resume", "abc", "hi"], "--resume and --continue open chat: give no prompt (or pipe the questions to stdin)"),
+    (["--continue", "hi"], "--resume and --continue open chat: give no prompt (or pipe the questions to stdin)"),
+])
+def test_flags_that_cannot_work_are_refused_before_any_api_call(args, message, tmp_path):
+    with StandIn(responses=[]) as standin:
+        result = run(args, tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == f"ask-redis: {message}"
+    assert standin.requests == []
+
+
+def test_record_into_a_directory_is_refused_before_any_api_call(tmp_path):
+    with StandIn(responses=[]) as standin:
+        result = run(["--record", str(tmp_path), "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 2 and standin.requests == []
+    assert result.stderr.decode().strip() == f"ask-redis: --record {tmp_path}: cannot write a file there"
+
+
+def test_the_transcript_note_starts_on_its_own_line(tmp_path):
+    with StandIn(responses=[sse([text("Use SCAN.")], "end_turn")]) as standin:
+        result = run(["--record", str(tmp_path / "t.json"), "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 0
+    assert result.stdout == b"Use SCAN.\n"
+    assert result.stderr.decode() == f"ask-redis: transcript written to {tmp_path / 't.json'}\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "/no/such/dir/report.txt"], "-o /no/such/dir/report.txt: cannot write a file there"),
+    (["--redis-url", "http://127.0.0.1:6379"], "--redis-url: unsupported scheme http://"),
+    (["--redis-url", f"redis://:{PASSWORD}@127.0.0.1:port"], "--redis-url: bad host"),
+])
+def test_review_refuses_bad_flags_before_reviewing(args, message, tmp_path):
+    (tmp_path / "app.py").write_text("import redis\nr = redis.Redis()\nr.keys('*')\n")
+    result = run(["review", str(tmp_path), *args], tmp_path)
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr.decode().startswith(f"ask-redis review: {message}")
+    assert_one_clean_line(result.stderr)
+
+
+def test_review_of_a_device_is_a_usage_error(tmp_path):
+    result = run(["review", "/dev/null"], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == "ask-redis review: /dev/null: not a directory or a regular file"
