@@ -68,10 +68,13 @@ def dispatch(argv: list[str]) -> int:
     except BrokenPipeError:
         raise
     except Exception as error:  # the last line of defence: one line unless --verbose
-        if args.verbose:
-            raise
         from ask_redis.redact import redact
 
+        if args.verbose:  # the details, but still never a secret that an exception message carried
+            import traceback
+
+            sys.stderr.write(redact(traceback.format_exc()))
+            return 1
         sys.stderr.write(f"ask-redis: error: {redact(f'{type(error).__name__}: {error}')} (--verbose shows details)\n")
         return 1
 

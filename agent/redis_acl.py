@@ -79,13 +79,17 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     generated = None
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        try:
+            password = sys.stdin.readline().rstrip("\r\n")
+        except UnicodeDecodeError:
+            print("ask-redis redis-acl: the password on stdin is not text in this locale", file=sys.stderr)
+            return 2
         if not password:
             print("ask-redis redis-acl: no password on stdin", file=sys.stderr)
             return 2
     else:
         password = generated = secrets.token_urlsafe(24)
-    digest = hashlib.sha256(password.encode()).hexdigest()
+    digest = hashlib.sha256(password.encode("utf-8", "surrogateescape")).hexdigest()  # the bytes given, even if not UTF-8
     words = setuser_words(args.user, digest, version)
     print(("user " if args.acl_file else "ACL SETUSER ") + " ".join(words))
     if generated:

@@ -275,3 +275,28 @@ def test_review_of_a_device_is_a_usage_error(tmp_path):
     result = run(["review", "/dev/null"], tmp_path)
     assert result.returncode == 2
     assert result.stderr.decode().strip() == "ask-redis review: /dev/null: not a directory or a regular file"
+
+
+def test_redis_acl_hashes_a_password_that_is_not_utf8_as_given(tmp_path):
+    import hashlib
+
+    result = run(["redis-acl", "--password-stdin"], tmp_path, stdin=b"p\xe9ss\n")
+    assert result.returncode == 0, result.stderr
+    assert f"#{hashlib.sha256(b'p' + bytes([0xe9]) + b'ss').hexdigest()}".encode() in result.stdout
+    assert b"Traceback" not in result.stderr
+
+
+def test_verbose_details_of_an_unexpected_error_are_redacted(tmp_path, monkeypatch, capsys):
+    from ask_redis import cli
+
+    def crash(settings, prompt, argv):
+        raise RuntimeError(f"lost redis://:{PASSWORD}@cache:6379 while holding {KEY}")
+
+    monkeypatch.setattr(cli, "one_shot", crash)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    code = cli.main(["--verbose", "--repo", str(tmp_path), "hi"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" in err and "RuntimeError: lost redis://" in err  # --verbose shows the details
+    assert PASSWORD not in err and KEY not in err
