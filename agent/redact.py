@@ -69,6 +69,16 @@ _XML_PROPERTY = re.compile(
 
 # AUTH [user] password typed at a prompt, or passed as command arguments ("AUTH", "pw").
 _AUTH_COMMAND = re.compile(r"(?m)(?P<head>(?:^|(?<=\")|(?<=\\n))[ \t]*(?:[\w.:\[\]-]+>[ \t]*)?AUTH[ \t]+)(?:[^\s\"'\\]+[ \t]+)?[^\s\"'\\]+")
+# The same inside other commands, any case: a redis-cli prompt or command line, HELLO 3 AUTH user pw,
+# MIGRATE ... AUTH pw / AUTH2 user pw.
+_AUTH_INLINE = re.compile(
+    r"(?i)(?P<head>(?:\b[\w.:\[\]-]+>|\bredis-cli\b[^\n]*?[ \t])[ \t]*auth[ \t]+)"
+    r"(?!\[REDACTED\])(?:[^\s\"'\\]+[ \t]+(?=[^\s\"'\\-]))?[^\s\"'\\]+"
+)
+_AUTH_IN_COMMAND = re.compile(
+    r"(?i)(?P<head>\bhello[ \t]+\d[ \t]+auth[ \t]+[^\s\"'\\]+[ \t]+|\bauth2[ \t]+[^\s\"'\\]+[ \t]+"
+    r"|\bmigrate\b[^\n]*?[ \t]auth[ \t]+)[^\s\"'\\]+"
+)
 _AUTH_ARGS = re.compile(r"(?i)(?P<head>\\?[\"']auth\\?[\"'][ \t]*,[ \t]*(?:\\?[\"'][^\"'\\\n]*\\?[\"'][ \t]*,[ \t]*)?)" + _VALUE)
 
 # redis-cli -a PASSWORD / --pass PASSWORD, and --password VALUE style flags in general.
@@ -272,6 +282,8 @@ _RULES = [
     (("password", "passwd", "secret", "token", "apikey", "api-key", "api_key"), True, _XML_ELEMENT, _head_mask),
     (("value",), True, _XML_PROPERTY, _head_value),
     (("AUTH ",), False, _AUTH_COMMAND, _head_mask),
+    (("> auth", ">auth", "redis-cli"), True, _AUTH_INLINE, _head_mask),
+    (("hello", "auth2", "migrate"), True, _AUTH_IN_COMMAND, _head_mask),
     (('auth"', "auth'", 'auth\\"'), True, _AUTH_ARGS, _head_value),
     (("redis-cli",), False, _REDIS_CLI_PASSWORD, _head_mask),
     (("redis-cli",), False, _REDIS_CLI_QUOTED_PASSWORD, _head_value),
