@@ -95,5 +95,7 @@ def load(flags: dict) -> Settings:
         raise ConfigError(f"--repo {settings.repo}: {error}") from None
     if not repo.is_dir():
         raise ConfigError(f"--repo {settings.repo}: not a directory")
+    if not os.access(repo, os.R_OK | os.X_OK):
+        raise ConfigError(f"--repo {settings.repo}: permission denied (the tools could not read it)")
     settings.repo = repo.resolve()
     return settings

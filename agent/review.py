@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (target.is_dir() or target.is_file()):
         sys.stderr.write(f"ask-redis review: {args.path}: not a directory or a regular file\n")
         return 2
+    if not os.access(target, os.R_OK | (os.X_OK if target.is_dir() else 0)):
+        sys.stderr.write(f"ask-redis review: {args.path}: permission denied\n")
+        return 2
     if args.output:
         output = Path(args.output).expanduser()
         if output.is_dir() or not output.parent.is_dir():

@@ -300,3 +300,36 @@ def test_verbose_details_of_an_unexpected_error_are_redacted(tmp_path, monkeypat
     assert code == 1
     assert "Traceback" in err and "RuntimeError: lost redis://" in err  # --verbose shows the details
     assert PASSWORD not in err and KEY not in err
+
+
+def without_root_privileges() -> list[str]:
+    """A prefix that runs a command the way a normal user would meet a mode-000 directory."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions cannot be exercised")
+    drop = "-dac_override,-dac_read_search"
+    return ["setpriv", "--bounding-set", drop, "--inh-caps", drop, "--"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--repo", "{repo}", "hi"], "ask-redis: --repo {repo}: permission denied (the tools could not read it)"),
+    (["review", "{repo}"], "ask-redis review: {repo}: permission denied"),
+])
+def test_an_unreadable_repository_is_a_usage_error(argv, message, tmp_path):
+    repo = tmp_path / "locked"
+    repo.mkdir()
+    (repo / "app.py").write_text("import redis\n")
+    repo.chmod(0)
+    try:
+        with StandIn(responses=[]) as standin:
+            result = subprocess.run(without_root_privileges() + ASK_REDIS + [a.format(repo=repo) for a in argv],
+                                    env=environment(tmp_path, ANTHROPIC_BASE_URL=standin.url), cwd=tmp_path,
+                                    capture_output=True, timeout=60)
+    finally:
+        repo.chmod(0o755)
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == message.format(repo=repo)
+    assert standin.requests == []
