@@ -14,11 +14,12 @@ MASK = "[REDACTED]"
 # A value after `name=` / `name: `: JSON-escaped quotes (inside transcripts), plain quotes, or a bare word.
 _VALUE = (
     r'(?P<value>\\"(?:[^"\\\n]|\\(?!"))*\\"'
-    r'|"(?:[^"\\\n]|\\.)*"'
+    # A plain '"' followed by , : } ] is the end of a JSON string (redacting JSON-encoded text), not a value.
+    r'|"(?![ \t]*[,:}\]])(?:[^"\\\n]|\\.)*"'
     r"|'(?:[^'\\\n]|\\.)*'"
     # A quote left open by a cut line (Read, Grep and review evidence shorten long lines): the rest of the line,
     # up to the cut marker.
-    r"|[\"'][^\"'\\\n]*?(?=…|[ \t]*\[\.\.\. omitted|\r?\n|\Z)"
+    r"|[\"'](?=[^\s\"'\\,}\]])[^\"'\\\n]*?(?=…|[ \t]*\[\.\.\. omitted|\r?\n|\Z)"
     r"|(?:\{\{[^{}\n]*\}\}|<%[^%\n]*%>)(?![^\s\"'\\,;])"  # a whole template: a reference, not the secret
     r"|(?:[^\s\"'\\,;]|\\(?![nrt\"\\/u]))+)"
 )
@@ -28,7 +29,7 @@ _VALUE = (
 _URL_PASSWORD = re.compile(r"(?P<head>://[^\s:/@\"'<>\\]*:)[^\s/\"'<>\\]+(?=@)")
 # A Redis URL with a lone userinfo (redis://SECRET@host) carries a password: Lettuce, ioredis and this tool read
 # it so. "default" (the Redis default user's name) stays visible.
-_REDIS_URL_LONE_SECRET = re.compile(r"(?i)(?P<head>\bredis(?:s)?(?:\+sentinel)?://)(?!default@)[^\s:/@\"'<>\\]+(?=@)")
+_REDIS_URL_LONE_SECRET = re.compile(r"(?P<head>\bredis(?:s)?(?:\+sentinel)?://)(?!default@)[^\s:/@\"'<>\\]+(?=@)")
 
 # Secrets passed in a query string: ?password=..., &token=...
 _QUERY_NAMES = ("password", "passwd", "pwd", "pass", "token", "access_token", "auth_token", "secret", "client_secret",
@@ -40,7 +41,7 @@ _QUERY_SECRET = re.compile(r"(?i)(?P<head>[?&](?:" + "|".join(_QUERY_NAMES) + r"
 # the end of the keyword: an optional closing quote or bracket, the separator, the value.
 _SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "pw")
 _AFTER_NAME = re.compile(
-    r"(?P<sep>(?:\\?[\"'])?\]?[ \t]*(?:(?::[ \t]*[A-Za-z_][\w.\[\], |]*?[ \t]*)?(?:==?|:=|=>)|:)[ \t]*)" + _VALUE
+    r"(?P<sep>(?:\\?[\"'])?\]?[ \t]*(?:(?::[ \t]*[A-Za-z_][\w.\[\], |]*?(?:[ \t]+|(?=(?:==?|:=)[ \t]*\\?[\"'][^\s\"'\\,}\]])))?(?:==?|:=|=>)|:)[ \t]*)" + _VALUE
 )
 
 # Redis server directives and commands that carry a password: requirepass / masterauth / CONFIG SET.
@@ -54,10 +55,10 @@ _REDIS_DIRECTIVE_LIST = re.compile(
 
 # A quoted literal handed to a client's auth or password call: jedis.auth("pw"), client.auth("user", "pw"),
 # RedisURI.builder().withPassword("pw"), config.setPassword("pw"). Variables passed instead are left alone.
-_QUOTED = r'(?P<value>\\"(?:[^"\\\n]|\\(?!"))*\\"|"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*')"
+_QUOTED = r'(?P<value>\\"(?:[^"\\\n]|\\(?!"))*\\"|"(?![ \t]*[,:}\]])(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*')"
 _SECRET_CALL = re.compile(
-    r"(?i)(?P<head>(?:\.auth|\b(?:set|with)_?password|\.password)\([ \t]*"
-    r"(?:(?:\\?[\"'])[^\"'\\\n]*(?:\\?[\"'])[ \t]*,[ \t]*(?=\\?[\"']))?)" + _QUOTED
+    r"(?P<head>(?:\.auth|\b(?:set|with)_?[Pp]assword|\.password)\([ \t]*"
+    r"(?:(?:\\\"[^\"'\\\n]*\\\"|\"[^\"'\\\n]*\"|'[^\"'\\\n]*')[ \t]*,[ \t]*(?=\\?[\"']))?)" + _QUOTED
 )
 
 # XML: <password>VALUE</password>, <spring.redis.password>..., <property name="redis.password" value="VALUE"/>.
@@ -72,7 +73,7 @@ _AUTH_COMMAND = re.compile(r"(?m)(?P<head>(?:^|(?<=\")|(?<=\\n))[ \t]*(?:[\w.:\[
 # The same inside other commands, any case: a redis-cli prompt or command line, HELLO 3 AUTH user pw,
 # MIGRATE ... AUTH pw / AUTH2 user pw.
 _AUTH_INLINE = re.compile(
-    r"(?i)(?P<head>(?:\b[\w.:\[\]-]+>|\bredis-cli\b[^\n]*?[ \t])[ \t]*auth[ \t]+)"
+    r"(?i)(?P<head>(?:(?<=[\w\]])>|\bredis-cli\b[^\n]*?[ \t])[ \t]*auth[ \t]+)"
     r"(?!\[REDACTED\])(?:[^\s\"'\\]+[ \t]+(?=[^\s\"'\\-]))?[^\s\"'\\]+"
 )
 _AUTH_IN_COMMAND = re.compile(
@@ -274,16 +275,16 @@ def _acl(match: re.Match) -> str:
 _RULES = [
     (("private key",), True, _PEM, _pem),
     (("://",), False, _URL_PASSWORD, _head_mask),
-    (("redis://", "rediss://", "redis+sentinel://", "rediss+sentinel://"), True, _REDIS_URL_LONE_SECRET, _head_mask),
+    (("redis://", "rediss://", "redis+sentinel://", "rediss+sentinel://"), False, _REDIS_URL_LONE_SECRET, _head_mask),
     (tuple(mark + name + "=" for name in _QUERY_NAMES for mark in "?&"), True, _QUERY_SECRET, _head_mask),
     (("requirepass", "masterauth", "key-file-pass", "auth-pass", "sentinel-pass"), True, _REDIS_DIRECTIVE, _head_value),
     (("--requirepass", "--masterauth"), True, _REDIS_DIRECTIVE_LIST, _head_value),
-    (("auth(", "password("), True, _SECRET_CALL, _head_value),
+    ((".auth(", "password(", "Password("), False, _SECRET_CALL, _head_value),
     (("password", "passwd", "secret", "token", "apikey", "api-key", "api_key"), True, _XML_ELEMENT, _head_mask),
-    (("value",), True, _XML_PROPERTY, _head_value),
+    (("name=", "name ="), True, _XML_PROPERTY, _head_value),
     (("AUTH ",), False, _AUTH_COMMAND, _head_mask),
     (("> auth", ">auth", "redis-cli"), True, _AUTH_INLINE, _head_mask),
-    (("hello", "auth2", "migrate"), True, _AUTH_IN_COMMAND, _head_mask),
+    (("hello 2 auth", "hello 3 auth", "auth2", "migrate"), True, _AUTH_IN_COMMAND, _head_mask),
     (('auth"', "auth'", 'auth\\"'), True, _AUTH_ARGS, _head_value),
     (("redis-cli",), False, _REDIS_CLI_PASSWORD, _head_mask),
     (("redis-cli",), False, _REDIS_CLI_QUOTED_PASSWORD, _head_value),

@@ -86,6 +86,9 @@ MASKED = [
     ("auth: hunter2", f"auth: {M}"),
     ("auth = 'hunter2'", f"auth = '{M}'"),
     ("REDIS_PW=hunter2", f"REDIS_PW={M}"),
+    # A base64 value ends in '=': not a type annotation (password: str = "x") followed by a value.
+    ("redis-password: cmVkaXNwdw==", f"redis-password: {M}"),
+    ("password: abc=def", f"password: {M}"),
     # Vendor key formats anywhere in text.
     ("key: sk-ant-api03-abcdefghijklmnopqrstuvwxyz", f"key: sk-ant-{M}"),
     ("use sk-ant-api03-abcdefghijklmnop now", f"use sk-ant-{M} now"),
@@ -209,6 +212,14 @@ def test_json_encoded_text_stays_valid_json_and_masked(text, expected):
     decoded = json.loads(cleaned)
     assert decoded["other"] == "kept"
     assert M in decoded["content"]
+
+
+@pytest.mark.parametrize("text", ["Set REDIS_PASSWORD: ", 'the "token": ', "x = client.auth(", "auth: ",
+                                  'name="password" value=', "requirepass "])
+def test_a_secret_name_ending_a_json_string_leaves_the_json_valid(text):
+    """In JSON-encoded text a plain '"' after the name closes the string: it is not the value's opening quote."""
+    document = json.dumps({"content": text, "other": "kept", "more": "x, y"})
+    assert json.loads(redact(document)) == {"content": text, "other": "kept", "more": "x, y"}
 
 
 def test_is_idempotent():
