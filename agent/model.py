@@ -136,6 +136,7 @@ class ModelClient:
         self.stream_answers = settings.stream
         self.max_retries = settings.max_retries
         self._anthropic = anthropic
+        self._key = settings.api_key.get_secret_value() if settings.api_key else None
         self._client = anthropic.Anthropic(
             api_key=settings.api_key.get_secret_value() if settings.api_key else None,
             base_url=settings.base_url or DEFAULT_BASE_URL,  # never the SDK's own read of an empty ANTHROPIC_BASE_URL
@@ -143,6 +144,14 @@ class ModelClient:
             timeout=settings.timeout,
             http_client=http_client,
         )
+
+    def _say(self, message: str) -> str:
+        """An error message as shown: a server or proxy may echo the key back, in any format."""
+        from ask_redis.redact import redact
+
+        if self._key:
+            message = message.replace(self._key, "[REDACTED]")
+        return redact(message)
 
     def call(self, body: dict[str, Any]) -> Generator[TextDelta | Notice, None, Any]:
         """One API call: yields text as it streams and notices of retries; returns the final Message."""
@@ -170,14 +179,15 @@ class ModelClient:
                 status = getattr(error, "status_code", None)
                 retryable = status in RETRYABLE_STATUS or status is None
                 if streamed:
-                    raise ModelError(f"the answer stream broke midway ({_short(error)}); the text above is incomplete") from None
+                    raise ModelError(f"the answer stream broke midway ({self._say(_short(error))}); the text above is incomplete") from None
+                said = self._say(describe(error) if isinstance(error, anthropic.APIError) else _short(error))
                 if not retryable or attempt > self.max_retries:
-                    raise ModelError(describe(error) if isinstance(error, anthropic.APIError) else _short(error)) from None
+                    raise ModelError(said) from None
                 delay = retry_delay(getattr(getattr(error, "response", None), "headers", None), attempt)
-                yield Notice(message=f"{describe(error) if isinstance(error, anthropic.APIError) else _short(error)}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})")
+                yield Notice(message=f"{said}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})")
                 time.sleep(delay)
             except anthropic.APIError as error:
-                raise ModelError(describe(error)) from None
+                raise ModelError(self._say(describe(error))) from None
             except Exception as error:  # an HTML page, broken JSON or events, another service behind the base URL
                 log.debug("unreadable API reply", exc_info=True)
                 if streamed:

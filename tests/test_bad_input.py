@@ -333,3 +333,19 @@ def test_an_unreadable_repository_is_a_usage_error(argv, message, tmp_path):
     assert result.returncode == 2
     assert result.stderr.decode().strip() == message.format(repo=repo)
     assert standin.requests == []
+
+
+@pytest.mark.parametrize("key", ["proxy-token-abcdef123456", "sk-ant-api03-abcdefghijklmnop"])
+def test_a_key_echoed_back_by_the_server_is_never_shown(key, tmp_path):
+    replies = [api_error(429, "rate_limit_error", f"slow down {key}", retry_after="0")] * 2 + \
+        [api_error(401, "authentication_error", f"invalid x-api-key {key}")]
+    with StandIn(responses=replies) as standin:
+        text_run = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url, ANTHROPIC_API_KEY=key)
+    assert text_run.returncode == 1
+    err = text_run.stderr.decode()
+    assert "retrying" in err and "invalid x-api-key [REDACTED]" in err
+    assert key not in err and key not in text_run.stdout.decode()
+    with StandIn(responses=[api_error(401, "authentication_error", f"invalid x-api-key {key}")]) as standin:
+        json_run = run(["--json", "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url, ANTHROPIC_API_KEY=key)
+    assert json.loads(json_run.stdout)["result"].endswith("(HTTP 401: invalid x-api-key [REDACTED])")
+    assert key not in json_run.stdout.decode() + json_run.stderr.decode()
