@@ -75,6 +75,9 @@ def load(flags: dict) -> Settings:
         if first["type"] == "extra_forbidden":
             raise ConfigError(f"{where}: unknown setting (known: {', '.join(Settings.model_fields)})") from None
         raise ConfigError(f"{where}: {first['msg']}") from None
+    key = settings.api_key.get_secret_value() if settings.api_key else ""
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in key):  # never shown: it is the key
+        raise ConfigError(f"{source['api_key']}: the API key holds a line break or control character; set it on one line")
     if settings.base_url is not None and not settings.base_url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"{source['base_url']}: not an http:// or https:// URL")
     if settings.redis_url is not None:

@@ -349,3 +349,19 @@ def test_a_key_echoed_back_by_the_server_is_never_shown(key, tmp_path):
         json_run = run(["--json", "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url, ANTHROPIC_API_KEY=key)
     assert json.loads(json_run.stdout)["result"].endswith("(HTTP 401: invalid x-api-key [REDACTED])")
     assert key not in json_run.stdout.decode() + json_run.stderr.decode()
+
+
+def test_an_api_key_with_a_line_break_is_refused_without_showing_it(tmp_path):
+    key = "sk-ant-first-half\nsecond-half-of-key"
+    with StandIn(responses=[]) as standin:
+        result = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url, ANTHROPIC_API_KEY=key)
+    assert result.returncode == 2 and standin.requests == []
+    err = result.stderr.decode()
+    assert err.strip() == "ask-redis: ANTHROPIC_API_KEY: the API key holds a line break or control character; set it on one line"
+    assert "first-half" not in err and "second-half" not in err
+
+
+def test_an_api_key_with_a_trailing_newline_works(tmp_path):
+    with StandIn(responses=[sse([text("ok")], "end_turn")]) as standin:
+        result = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url, ANTHROPIC_API_KEY=KEY + "\n")
+    assert result.returncode == 0 and result.stdout == b"ok\n"
