@@ -198,5 +198,9 @@ class ModelClient:
 
 
 def _short(error: Exception) -> str:
+    import httpx2
+
+    if isinstance(error, httpx2.TimeoutException):  # a stream that stalls after its headers
+        return "the API did not answer in time (raise timeout in the config)"
     text = str(error) or type(error).__name__
     return f"connection error: {text}"

@@ -365,3 +365,36 @@ def test_an_api_key_with_a_trailing_newline_works(tmp_path):
     with StandIn(responses=[sse([text("ok")], "end_turn")]) as standin:
         result = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url, ANTHROPIC_API_KEY=KEY + "\n")
     assert result.returncode == 0 and result.stdout == b"ok\n"
+
+
+def test_a_stream_that_stalls_after_its_headers_times_out_with_a_clear_line(tmp_path):
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+            held.append(connection)  # then nothing more, ever
+
+    threading.Thread(target=serve, daemon=True).start()
+    write_config(tmp_path, "timeout = 1\nmax_retries = 0\n")
+    try:
+        result = run(["hi"], tmp_path, ANTHROPIC_BASE_URL=f"http://127.0.0.1:{listener.getsockname()[1]}")
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == "ask-redis: error: the API did not answer in time (raise timeout in the config)"
