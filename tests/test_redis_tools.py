@@ -248,3 +248,13 @@ def test_the_session_password_is_masked_in_every_tool_result_whatever_the_form(t
         assert secret not in text and "Pl41n-Sight%40Secret" not in text, (name, text)
     read, _ = call(tools, ctx, "Read", {"file_path": "Pool.java"})
     assert '2000, "[REDACTED]");' in read  # the rest of the line stays readable
+
+
+def test_the_password_of_a_url_the_tools_refuse_is_masked_too(tools, tmp_path):
+    secret = "Unkn0wn-Option-Secret"
+    (tmp_path / "notes.txt").write_text(f"connect with {secret} then\n")
+    ctx = ctx_for(f"redis://app:{secret}@127.0.0.1:1/0?bogus=1", tmp_path)
+    text, error = call(tools, ctx, "Read", {"file_path": "notes.txt"})
+    assert not error and secret not in text and "connect with [REDACTED] then" in text
+    text, error = call(tools, ctx, "redis_command", {"command": "PING"})
+    assert error and secret not in text

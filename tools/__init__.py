@@ -100,8 +100,9 @@ def _session_secrets(ctx: ToolContext) -> list[str]:
 
     try:
         secrets = parse_url(ctx.redis_url).secrets()
-    except RedisConnError:
-        return []
+    except RedisConnError:  # a URL the tools refuse still holds its password: the userinfo up to the last '@'
+        userinfo = ctx.redis_url.partition("://")[2].rpartition("@")[0]
+        secrets = [userinfo.split(":", 1)[-1]] if userinfo else []
     from urllib.parse import quote
 
     # As written in a URL too (p%40ss). Very short ones would mask ordinary words; the patterns still apply.
