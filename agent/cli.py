@@ -141,6 +141,19 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def no_key_fallback(settings) -> int:
+    if settings.output_format != "text":
+        # A script asked for the result object: a text report on stdout would break its parser.
+        import uuid
+
+        from ask_redis.events import Final, Usage
+
+        message = ("no API key: set ANTHROPIC_API_KEY (or api_key in the config file); "
+                   "`ask-redis review --format json` runs the offline review without one")
+        sys.stderr.write(f"ask-redis: error: {message}\n")
+        sys.stdout.write(Final(subtype="error_api", is_error=True, result=message, stop_reason=None, num_turns=0,
+                               session_id=str(uuid.uuid4()), duration_ms=0, total_cost_usd=0.0,
+                               usage=Usage()).model_dump_json() + "\n")
+        return 1
     sys.stderr.write("ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in the config file) for the full agent; "
                      "running the offline review instead\n")
     review = importlib.import_module("ask_redis.review")

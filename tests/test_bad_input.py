@@ -398,3 +398,15 @@ def test_a_stream_that_stalls_after_its_headers_times_out_with_a_clear_line(tmp_
             connection.close()
     assert result.returncode == 1
     assert result.stderr.decode().strip() == "ask-redis: error: the API did not answer in time (raise timeout in the config)"
+
+
+@pytest.mark.parametrize("output_format", ["json", "stream-json"])
+def test_no_api_key_with_a_json_format_prints_an_error_result_not_a_text_report(output_format, tmp_path):
+    (tmp_path / "app.py").write_text("import redis\nr = redis.Redis()\nr.keys('*')\n")
+    result = run(["--output-format", output_format, "review my cache"], tmp_path, ANTHROPIC_API_KEY="")
+    assert result.returncode == 1
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    assert out["type"] == "result" and out["is_error"] is True and out["subtype"] == "error_api"
+    assert out["result"].startswith("no API key") and "ask-redis review --format json" in out["result"]
