@@ -178,6 +178,9 @@ def one_shot(settings, prompt: str, argv: list[str]) -> int:
     try:
         for event in events:
             printer(event)
+    except KeyboardInterrupt:
+        printer.cancelled()
+        raise
     finally:
         events.close()
         if session.recorder:

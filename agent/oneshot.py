@@ -6,7 +6,9 @@ import json
 import sys
 from typing import Any, TextIO
 
-from ask_redis.events import Final, Notice, Start, TextDelta, ToolCall, ToolResult
+import time
+
+from ask_redis.events import Final, Notice, Start, TextDelta, ToolCall, ToolResult, TurnUsage, Usage
 
 
 def describe_call(name: str, arguments: dict[str, Any], width: int = 100) -> str:
@@ -38,8 +40,13 @@ class Printer:
         self.progress = verbose or self.err.isatty()
         self.final: Final | None = None
         self.ends_with_newline = True
+        self.started, self.session_id, self.turns, self.usage, self.cost = time.monotonic(), "", 0, Usage(), 0.0
 
     def __call__(self, event: Any) -> None:
+        if isinstance(event, Start):
+            self.session_id = event.session_id
+        elif isinstance(event, TurnUsage):
+            self.turns, self.usage, self.cost = event.turn, self.usage + event.usage, self.cost + event.cost_usd
         if self.format == "stream-json":
             self.out.write(event.model_dump_json() + "\n")
             self.out.flush()
@@ -68,6 +75,17 @@ class Printer:
             self.out.write("\n")
             self.out.flush()
             self.ends_with_newline = True
+
+    def cancelled(self) -> None:
+        """Ctrl-C: scripts still get a result (error_cancelled) with what the run had used so far."""
+        if self.final is not None or self.format == "text":
+            return
+        self(Final(subtype="error_cancelled", is_error=True, result="cancelled by the user", stop_reason=None,
+                   num_turns=self.turns, session_id=self.session_id, duration_ms=int((time.monotonic() - self.started) * 1000),
+                   total_cost_usd=round(self.cost, 6), usage=self.usage))
+        if self.format == "json":
+            self.out.write(self.final.model_dump_json() + "\n")
+        self.out.flush()
 
     def finish(self) -> int:
         final = self.final

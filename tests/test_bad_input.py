@@ -410,3 +410,32 @@ def test_no_api_key_with_a_json_format_prints_an_error_result_not_a_text_report(
     out = json.loads(lines[0])
     assert out["type"] == "result" and out["is_error"] is True and out["subtype"] == "error_api"
     assert out["result"].startswith("no API key") and "ask-redis review --format json" in out["result"]
+
+
+def slow_answer():
+    return sse([text(" ".join(["word"] * 300))], "end_turn")
+
+
+@pytest.mark.parametrize("output_format", ["json", "stream-json"])
+def test_ctrl_c_mid_answer_still_gives_scripts_a_cancelled_result(output_format, tmp_path):
+    import signal
+    import time
+
+    with StandIn(responses=[slow_answer()], chunk_delay=0.05) as standin:
+        process = subprocess.Popen(ASK_REDIS + ["--output-format", output_format, "hi"], cwd=tmp_path,
+                                   env=environment(tmp_path, ANTHROPIC_BASE_URL=standin.url),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        seen = b""
+        if output_format == "stream-json":
+            while b'"type":"text"' not in seen:  # the answer is arriving
+                seen += process.stdout.readline()
+        else:
+            while not standin.requests:  # the call is under way
+                time.sleep(0.05)
+            time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    last = json.loads((seen + out).decode().strip().splitlines()[-1])
+    assert last["type"] == "result" and last["subtype"] == "error_cancelled" and last["is_error"] is True
+    assert "Traceback" not in err.decode() and err.decode().strip().endswith("ask-redis: cancelled")
