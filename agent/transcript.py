@@ -22,10 +22,13 @@ def _digest(value: Any) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def normalise_request(body: dict[str, Any], workspace: str | None) -> dict[str, Any]:
+def normalise_request(body: dict[str, Any], placeholders: dict[str, str] | None = None) -> dict[str, Any]:
+    """The request as stored: run-specific values (the workspace path, a test server's address) as placeholders,
+    secrets redacted, the system prompt and tool schemas by digest."""
     text = json.dumps(body, sort_keys=True)
-    if workspace:
-        text = text.replace(json.dumps(workspace)[1:-1], "{workspace}")
+    for value, placeholder in (placeholders or {}).items():
+        if value:
+            text = text.replace(json.dumps(value)[1:-1], placeholder)
     body = json.loads(redact(text))
     if "system" in body:
         body["system"] = _digest(body["system"])
@@ -81,7 +84,7 @@ class Recorder:
         body = json.loads(request.content or b"{}")
         request.headers["accept-encoding"] = "identity"  # keep the recorded bytes readable
         response = self._inner.handle_request(request)
-        exchange = {"request": normalise_request(body, self.workspace), "response": None}
+        exchange = {"request": normalise_request(body, {self.workspace: "{workspace}"}), "response": None}
         self.exchanges.append(exchange)
         chunks: list[bytes] = []
         recorder = self
@@ -124,8 +127,9 @@ class Replayer:
     for after a deliberate change; `save()` writes the file back.
     """
 
-    def __init__(self, path: Path, workspace: str | None = None, rewrite: bool = False):
-        self.path, self.workspace, self.rewrite = path, workspace, rewrite
+    def __init__(self, path: Path, workspace: str | None = None, rewrite: bool = False, placeholders: dict[str, str] | None = None):
+        self.path, self.rewrite = path, rewrite
+        self.placeholders = {workspace: "{workspace}", **(placeholders or {})} if workspace else dict(placeholders or {})
         self.data = json.loads(path.read_text(encoding="utf-8"))
         if self.data.get("format") != FORMAT:
             raise ValueError(f"{path}: not an {FORMAT} file")
@@ -136,7 +140,7 @@ class Replayer:
         if self.played >= len(self.exchanges):
             raise ReplayError(f"{self.path.name}: request {self.played + 1} was not recorded (the transcript has {len(self.exchanges)})")
         exchange = self.exchanges[self.played]
-        actual = normalise_request(body, self.workspace)
+        actual = normalise_request(body, self.placeholders)
         if self.rewrite:
             exchange["request"] = actual
         elif actual != exchange["request"]:

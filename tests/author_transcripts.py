@@ -185,7 +185,25 @@ def transcripts() -> dict[str, dict]:
         "expect": {"exit_code": 1, "stdout": [], "stderr": ["stopped after 2 turns (raise --max-turns)"]},
         "exchanges": [sse([tool("Glob", pattern="**/*.py")], "tool_use"), sse([tool("Glob", pattern="**/*.md")], "tool_use")],
     }
-    return {"stop-sequence": stop_sequence, "context-window-exceeded": context_full, "max-turns": max_turns,
+    policy = tool("redis_command", command="CONFIG GET maxmemory*")
+    carts = tool("redis_command", command="OBJECT ENCODING cart:1")
+    cart_len = tool("redis_command", command="HLEN cart:1")
+    flush = tool("redis_command", command="FLUSHALL")
+    live = {
+        "title": "A live instance inspected read-only: allowlisted commands answered, a write refused before it is sent",
+        "session": {**session("why is my Redis evicting nothing and running out of memory?", "--redis-url", "{redis_url}"),
+                    "redis": {"password": "transcript-pw-31", "args": ["--maxmemory", "64mb", "--maxmemory-policy", "noeviction"],
+                              "seed": [["HSET", "cart:1", *[f"f{i}" for i in range(600) for _ in (0, 1)]],
+                                       ["SET", "cache:page:1", "x"]]}},
+        "expect": {"exit_code": 0, "stdout": ["noeviction", "allkeys-lru", "hashtable"], "stderr": []},
+        "exchanges": [
+            sse([text("Checking the memory settings and the biggest hash."), policy, carts, cart_len, flush], "tool_use"),
+            sse([text("`maxmemory-policy` is `noeviction` with `maxmemory` 64 MB, so writes fail instead of evicting: use "
+                      "`allkeys-lru` for a cache. `cart:1` has 600 fields and is `hashtable`-encoded (over "
+                      "hash-max-listpack-entries 512), which costs more memory than a listpack.")], "end_turn"),
+        ],
+    }
+    return {"live-redis": live, "stop-sequence": stop_sequence, "context-window-exceeded": context_full, "max-turns": max_turns,
             "review-streamed": review, "review-json": review_json, "max-tokens": max_tokens, "pause-turn": pause,
             "refusal-with-tool": refusal, "overloaded-then-ok": overloaded, "overloaded-for-good": overloaded_for_good,
             "stream-cut": cut, "tool-errors": tool_error}

@@ -258,3 +258,13 @@ def test_the_password_of_a_url_the_tools_refuse_is_masked_too(tools, tmp_path):
     assert not error and secret not in text and "connect with [REDACTED] then" in text
     text, error = call(tools, ctx, "redis_command", {"command": "PING"})
     assert error and secret not in text
+
+
+def test_config_get_is_sorted_so_the_same_server_answers_the_same(redis_standalone, tmp_path):
+    from ask_redis.tools import ToolContext, discover, run_tool
+
+    tools = {tool.name: tool for tool in discover()}
+    ctx = ToolContext(workspace=tmp_path, redis_url=redis_standalone.url())
+    outcome = run_tool(tools, "redis_command", {"command": "CONFIG GET maxmemory*"}, ctx)
+    names = [line.split(":")[0] for line in outcome.content.splitlines()]
+    assert not outcome.is_error and len(names) >= 4 and names == sorted(names)

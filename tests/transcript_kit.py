@@ -52,11 +52,35 @@ def workspace_for(data: dict, tmp_path: Path) -> Path:
     return workspace
 
 
+def live_redis(data: dict, tmp_path: Path):
+    """The seeded redis-server a transcript ran on, or None; its address becomes {redis} in the requests."""
+    spec = data["session"].get("redis")
+    if spec is None:
+        return None
+    from tests.fixtures_redis import start_server
+
+    server = start_server(tmp_path / "redis", *spec.get("args", []), password=spec.get("password"))
+    client = server.admin()
+    for command in spec.get("seed", []):
+        client.execute_command(*command)
+    return server
+
+
+def session_argv(data: dict, server) -> list[str]:
+    url = server.url() if server else ""
+    return [arg.replace("{redis_url}", url) for arg in data["session"]["argv"]]
+
+
+def placeholders_for(server) -> dict[str, str]:
+    return {f"127.0.0.1:{server.port}": "{redis}"} if server else {}
+
+
 def replay(path: Path, tmp_path: Path, monkeypatch, capsys, respx_mock, extra_env: dict | None = None):
     """Run the transcript's session through `ask-redis`; returns (exit_code, stdout, stderr, replayer)."""
     data = json.loads(path.read_text())
     workspace = workspace_for(data, tmp_path)
-    replayer = Replayer(path, workspace=str(workspace), rewrite=REWRITE)
+    server = live_redis(data, tmp_path)
+    replayer = Replayer(path, workspace=str(workspace), rewrite=REWRITE, placeholders=placeholders_for(server))
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
     for name, value in {**data["session"].get("env", {}), **(extra_env or {})}.items():
         monkeypatch.setenv(name, value)
@@ -68,7 +92,11 @@ def replay(path: Path, tmp_path: Path, monkeypatch, capsys, respx_mock, extra_en
         return http_response(replayer.next_response(json.loads(request.content)))
 
     respx_mock.post("https://api.anthropic.com/v1/messages").mock(side_effect=answer)
-    code = cli.main(data["session"]["argv"])
+    try:
+        code = cli.main(session_argv(data, server))
+    finally:
+        if server:
+            server.stop()
     out, err = capsys.readouterr()
     if REWRITE:
         replayer.save()

@@ -104,7 +104,10 @@ class RedisCommand(Tool):
             targets = _targets(conn, args, input.node)
             parts = []
             for target in targets:
-                body = format_reply(target.call(*args))
+                reply = target.call(*args)
+                if isinstance(reply, dict) and redis_safety.command_key(args) == "config|get":
+                    reply = dict(sorted(reply.items()))  # the server answers in hash-table order; sorted reads (and replays) the same
+                body = format_reply(reply)
                 parts.append(f"[{target.name}]\n{body}" if len(targets) > 1 or conn.mode == "cluster" else body)
             out = "\n".join(parts)
             if len(out) > MAX_OUTPUT_CHARS:
