@@ -44,10 +44,11 @@ def config_path() -> Path:
     return Path(base) / "ask-redis" / "config.toml"
 
 
-def load(flags: dict) -> Settings:
+def load(flags: dict, labels: dict[str, str] | None = None) -> Settings:
     """Merge the config file, the environment and the flags that were given (None means not given).
 
-    A bad value is a ConfigError that names where it came from: the flag, the variable or the file.
+    A bad value is a ConfigError that names where it came from: the flag (or its label in `labels`,
+    e.g. an MCP tool argument), the variable or the file.
     """
     merged: dict = {}
     source: dict[str, str] = {}
@@ -65,7 +66,7 @@ def load(flags: dict) -> Settings:
             source[field] = variable
     given = {key: value for key, value in flags.items() if value is not None}
     merged.update(given)
-    source.update({key: "--" + key.replace("_", "-") for key in given})
+    source.update({key: (labels or {}).get(key, "--" + key.replace("_", "-")) for key in given})
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as error:
@@ -95,10 +96,10 @@ def load(flags: dict) -> Settings:
     try:
         repo = settings.repo.expanduser()
     except RuntimeError as error:  # ~user that does not exist
-        raise ConfigError(f"--repo {settings.repo}: {error}") from None
+        raise ConfigError(f"{source.get('repo', '--repo')} {settings.repo}: {error}") from None
     if not repo.is_dir():
-        raise ConfigError(f"--repo {settings.repo}: not a directory")
+        raise ConfigError(f"{source.get('repo', '--repo')} {settings.repo}: not a directory")
     if not os.access(repo, os.R_OK | os.X_OK):
-        raise ConfigError(f"--repo {settings.repo}: permission denied (the tools could not read it)")
+        raise ConfigError(f"{source.get('repo', '--repo')} {settings.repo}: permission denied (the tools could not read it)")
     settings.repo = repo.resolve()
     return settings

@@ -102,8 +102,11 @@ class Defaults:
     max_turns: int | None = None
 
     def settings(self, repo_path: str | None = None, redis_url: str | None = None) -> Settings:
+        labels = {"repo": "repo_path"} if repo_path else {}
+        if redis_url:
+            labels["redis_url"] = "redis_url"  # the tool argument, not the server's --redis-url
         return load({"repo": repo_path or self.repo, "redis_url": redis_url or self.redis_url, "model": self.model,
-                     "max_turns": self.max_turns, "output_format": "json"})
+                     "max_turns": self.max_turns, "output_format": "json"}, labels)
 
 
 def failure(message: str) -> CallToolResult:

@@ -150,6 +150,7 @@ def test_bad_arguments_are_error_results_and_the_server_goes_on(repo):
             "no such repo": await session.call_tool("expert", {"task": "hi", "repo_path": str(repo / "nope")}),
             "bad redis url": await session.call_tool("redis_overview", {"redis_url": f"http://:{CANARY}@h:1"}),
             "no redis url": await session.call_tool("redis_overview", {}),
+            "expert bad redis url": await session.call_tool("expert", {"task": "hi", "redis_url": f"tcp://:{CANARY}@h:1"}),
             "unknown tool": await session.call_tool("flushall", {}),
         }
         return outcomes, [t.name for t in (await session.list_tools()).tools]
@@ -162,7 +163,8 @@ def test_bad_arguments_are_error_results_and_the_server_goes_on(repo):
     assert texts["blank task"] == "task: the task is empty; say what the expert should look at"
     assert texts["no such repo"] == f"repo_path {repo / 'nope'}: not a directory"
     assert texts["no redis url"].startswith("no Redis URL: pass redis_url")
-    assert "unsupported" in texts["bad redis url"] or "scheme" in texts["bad redis url"], texts["bad redis url"]
+    assert texts["bad redis url"].startswith("redis_url: unsupported scheme http://"), texts["bad redis url"]
+    assert texts["expert bad redis url"].startswith("redis_url: unsupported scheme tcp://"), texts["expert bad redis url"]
     assert "flushall" in texts["unknown tool"]
     assert READ_ONLY_TOOLS <= set(names)
     assert CANARY not in json.dumps(texts) + stderr
