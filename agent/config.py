@@ -64,6 +64,8 @@ def load(flags: dict, labels: dict[str, str] | None = None) -> Settings:
         if os.environ.get(variable, "").strip():
             merged[field] = os.environ[variable].strip()
             source[field] = variable
+    if isinstance(merged.get("api_key"), str) and not merged["api_key"].strip():
+        del merged["api_key"]  # an empty key in the file is no key, as an empty variable is
     given = {key: value for key, value in flags.items() if value is not None}
     merged.update(given)
     source.update({key: (labels or {}).get(key, "--" + key.replace("_", "-")) for key in given})

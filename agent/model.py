@@ -190,9 +190,10 @@ class ModelClient:
                 raise ModelError(self._say(describe(error))) from None
             except Exception as error:  # an HTML page, broken JSON or events, another service behind the base URL
                 log.debug("unreadable API reply", exc_info=True)
+                what = self._say(f"{type(error).__name__}: {error}".rstrip(": "))[:200]
                 if streamed:
-                    raise ModelError(f"the answer stream broke midway ({type(error).__name__}); the text above is incomplete") from None
-                raise ModelError(f"the API sent a reply that is not a Messages API response ({type(error).__name__}); "
+                    raise ModelError(f"the answer stream broke midway ({what}); the text above is incomplete") from None
+                raise ModelError(f"the API sent a reply that is not a Messages API response ({what}); "
                                  "check ANTHROPIC_BASE_URL") from None
         raise AssertionError("unreachable")
 

@@ -439,3 +439,12 @@ def test_ctrl_c_mid_answer_still_gives_scripts_a_cancelled_result(output_format,
     last = json.loads((seen + out).decode().strip().splitlines()[-1])
     assert last["type"] == "result" and last["subtype"] == "error_cancelled" and last["is_error"] is True
     assert "Traceback" not in err.decode() and err.decode().strip().endswith("ask-redis: cancelled")
+
+
+def test_an_empty_api_key_in_the_config_file_is_no_key(tmp_path):
+    write_config(tmp_path, 'api_key = ""\n')
+    (tmp_path / "app.py").write_text("import redis\nr = redis.Redis()\nr.keys('*')\n")
+    result = run(["review my cache"], tmp_path, ANTHROPIC_API_KEY="", ANTHROPIC_BASE_URL="http://127.0.0.1:9")
+    assert result.stderr.decode().startswith("ask-redis: no API key: set ANTHROPIC_API_KEY")
+    assert b"keys-command" in result.stdout  # the offline review ran
+    assert "Messages API" not in result.stderr.decode()
