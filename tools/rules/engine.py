@@ -8,6 +8,8 @@ constructor). The checks below are written once over `Call`s and serve all four 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import os
 import re
 import shutil
@@ -210,6 +212,73 @@ class Prefetched:
         return sorted((n for k in kinds for n in self.by_kind[k]), key=lambda n: n.range().start.index)
 
 
+@functools.lru_cache(maxsize=None)
+def known_kinds(lang: str, kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """The kinds this language's grammar has (an adapter may name kinds of a sibling grammar)."""
+    empty = SgRoot("", lang).root()
+    known = []
+    for kind in dict.fromkeys(kinds):
+        try:
+            empty.find(kind=kind)
+        except RuntimeError:
+            continue
+        known.append(kind)
+    return tuple(known)
+
+
+class Scopes:
+    """The functions and loops of a file as nested byte ranges. Which of them enclose a node is then a
+    bisect and a walk up this small tree, instead of a walk over the node's syntax ancestors."""
+
+    def __init__(self, nodes: list[SgNode], function_kinds: tuple[str, ...]):
+        self.nodes = nodes  # document order: every scope comes after the scopes that enclose it
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.is_function: list[bool] = []
+        self.parent: list[int] = []
+        self.loop_body: dict[int, tuple[int, int] | None] = {}
+        open_scopes: list[int] = []
+        for i, scope in enumerate(nodes):
+            span = scope.range()
+            start, end = span.start.index, span.end.index
+            while open_scopes and not (self.starts[open_scopes[-1]] <= start and end <= self.ends[open_scopes[-1]]):
+                open_scopes.pop()
+            self.starts.append(start)
+            self.ends.append(end)
+            self.is_function.append(scope.kind() in function_kinds)
+            self.parent.append(open_scopes[-1] if open_scopes else -1)
+            open_scopes.append(i)
+
+    def enclosing(self, node: SgNode) -> list[int]:
+        """The scopes that are syntax ancestors of `node`, innermost first."""
+        span = node.range()
+        start, end = span.start.index, span.end.index
+        # The innermost enclosing scope is the last one to start at or before the node, or one of its parents.
+        i = bisect.bisect_right(self.starts, start) - 1
+        while i >= 0 and not (self.starts[i] <= start and end <= self.ends[i] and (self.starts[i], self.ends[i]) != (start, end)):
+            i = self.parent[i]
+        found = []
+        while i >= 0:
+            found.append(i)
+            i = self.parent[i]
+        return found
+
+    def enclosing_loop(self, node: SgNode, adapter: "Adapter") -> SgNode | None:
+        """The innermost batch loop whose body holds `node`, within its function."""
+        start = node.range().start.index
+        for i in self.enclosing(node):
+            if i not in self.loop_body:  # a Java forEach lambda is a loop and a function: the loop comes first
+                scope = self.nodes[i]
+                body = adapter.loop_body(scope) if scope.kind() in adapter.loop_kinds and adapter.is_batch_loop(scope) else None
+                self.loop_body[i] = (body.range().start.index, body.range().end.index) if body is not None else None
+            body_span = self.loop_body[i]
+            if body_span is not None and body_span[0] <= start < body_span[1]:
+                return self.nodes[i]
+            if self.is_function[i]:
+                return None
+        return None
+
+
 @dataclass
 class Call:
     node: SgNode
@@ -351,6 +420,7 @@ class FileContext:
     assignments: dict[str, list[SgNode]] = field(default_factory=dict)
     plain_vars: set[str] = field(default_factory=set)  # names only ever bound to dicts, maps, lists
     test_functions: dict[int, bool] = field(default_factory=dict)
+    scopes: "Scopes | None" = None  # the file's functions and loops, so no check walks ancestors
 
     # -- questions the checks ask -------------------------------------------------------------
     def is_pipeline(self, call: Call) -> bool:
@@ -385,7 +455,9 @@ class FileContext:
         return self.is_redis_receiver(call) or (call.command in DISTINCTIVE and bool(call.receiver))
 
     def enclosing_functions(self, node: SgNode) -> list[SgNode]:
-        return [a for a in node.ancestors() if a.kind() in self.adapter.function_kinds]
+        if self.scopes is None:
+            return [a for a in node.ancestors() if a.kind() in self.adapter.function_kinds]
+        return [self.scopes.nodes[i] for i in self.scopes.enclosing(node) if self.scopes.is_function[i]]
 
     def in_test_code(self, node: SgNode) -> bool:
         if self.is_test:
@@ -401,6 +473,8 @@ class FileContext:
 
     def enclosing_loop(self, node: SgNode) -> SgNode | None:
         start = node.range().start.index
+        if self.scopes is not None:
+            return self.scopes.enclosing_loop(node, self.adapter)
         for ancestor in node.ancestors():
             kind = ancestor.kind()
             if kind in self.adapter.loop_kinds and self.adapter.is_batch_loop(ancestor):
@@ -839,7 +913,10 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
     root = SgRoot(text, adapter.lang).root()
     ctx = FileContext(adapter=adapter, path=path, text=text, root=root, is_test=bool(TEST_PATH.search(path)),
                       lines=text.splitlines())
-    nodes = Prefetched(root, tuple(dict.fromkeys(adapter.call_kinds + adapter.new_kinds + adapter.assignment_kinds)))
+    scope_kinds = known_kinds(adapter.lang, adapter.function_kinds + adapter.loop_kinds)
+    nodes = Prefetched(root, tuple(dict.fromkeys(adapter.call_kinds + adapter.new_kinds + adapter.assignment_kinds
+                                                 + scope_kinds)))
+    ctx.scopes = Scopes(nodes.find_all(any=[{"kind": k} for k in dict.fromkeys(scope_kinds)]), adapter.function_kinds)
     ctx.calls = [normalise(c) for c in (adapter.call(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.call_kinds])) if c]
     ctx.news = [c for c in (adapter.new(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.new_kinds])) if c]
     ctx.news += [c for c in ctx.calls if adapter.is_client_ctor(c) and c not in ctx.news]

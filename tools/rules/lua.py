@@ -7,6 +7,7 @@ server knows what it touches), no KEYS command, scripts under 100 lines, no unbo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ast_grep_py import SgNode, SgRoot
@@ -74,28 +75,49 @@ def _string_value(node: SgNode) -> str | None:
     return content.text() if content else ""
 
 
-def _redis_calls(root: SgNode) -> list[tuple[SgNode, str, list[SgNode]]]:
+# redis.call('GET', KEYS[1], ...): a command other than KEYS on a key passed in KEYS[], which no rule
+# flags. Most calls of a script look like this: one look at the call's text spares walking its arguments
+# (text this does not match, a comment or a space in the call, takes the full path).
+_KEYED_BY_KEYS = re.compile(r"redis *\. *p?call\(\s*(['\"])(?!(?i:keys)\1)[A-Za-z]+\1\s*,\s*KEYS\s*\[[^\[\]]*\]\s*[,)]")
+
+
+def _redis_call(call: SgNode) -> tuple[str, list[SgNode]] | None:
+    """(lower-case command, the arguments after the command) of a redis.call/pcall, else None."""
+    name = call.field("name")
+    if name is None or name.text().replace(" ", "") not in ("redis.call", "redis.pcall"):
+        return None
+    arguments = call.field("arguments")
+    args = [a for a in (arguments.named_children() if arguments else []) if a.kind() != "comment"]
+    if not args:
+        return None
+    command = _string_value(args[0])
+    if command is None:
+        return None
+    return command.lower(), args[1:]
+
+
+def _redis_calls(calls) -> list[tuple[SgNode, str, list[SgNode]]]:
     """(call node, lower-case command, the arguments after the command) for each redis.call/pcall."""
     found = []
-    for call in root.find_all(kind="function_call"):
-        name = call.field("name")
-        if name is None or name.text().replace(" ", "") not in ("redis.call", "redis.pcall"):
-            continue
-        arguments = call.field("arguments")
-        args = [a for a in (arguments.named_children() if arguments else []) if a.kind() != "comment"]
-        if not args:
-            continue
-        command = _string_value(args[0])
-        if command is None:
-            continue
-        found.append((call, command.lower(), args[1:]))
+    for call in calls:
+        entry = _redis_call(call)
+        if entry is not None:
+            found.append((call, *entry))
     return found
 
 
-def _locals(root: SgNode) -> dict[str, SgNode]:
+class _ByKind:
+    def __init__(self, nodes: list[SgNode]):
+        self.nodes = nodes
+
+    def find_all(self, kind: str) -> list[SgNode]:
+        return [n for n in self.nodes if n.kind() == kind]
+
+
+def _locals(statements: list[SgNode]) -> dict[str, SgNode]:
     """name -> the expression last assigned to it in a `local name = expr` (good enough for scripts)."""
     assigned: dict[str, SgNode] = {}
-    for statement in root.find_all(kind="assignment_statement"):
+    for statement in statements:
         names = statement.find(kind="variable_list")
         values = statement.find(kind="expression_list")
         if not names or not values:
@@ -139,21 +161,31 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
     tree = SgRoot(source, "lua").root()
     if strict and tree.find(kind="ERROR") is not None:
         return None
-    from ask_redis.tools.rules.engine import Prefetched
-
-    root = Prefetched(tree, ("function_call", "assignment_statement", "while_statement", "repeat_statement",
-                             "for_generic_clause"))
+    loop_kinds = ("while_statement", "repeat_statement", "for_generic_clause")
+    suspects, assignments, loops = [], [], []
+    for node in tree.find_all(any=[{"kind": k} for k in ("function_call", "assignment_statement", *loop_kinds)]):
+        kind = node.kind()
+        if kind == "function_call":
+            if not _KEYED_BY_KEYS.match(node.text()):
+                suspects.append(node)
+        else:
+            (assignments if kind == "assignment_statement" else loops).append(node)
     hits: list[LuaHit] = []
-    calls = _redis_calls(root)
-    assigned = _locals(root)
-    for call, command, args in calls:
+    assigned = None
+    for call, command, args in _redis_calls(suspects):
         line = call.range().start.line + 1
         if command == "keys":
             hits.append(LuaHit(LUA_KEYS, line))
-        elif command not in _KEYLESS and args and _key_is_built(args[0], assigned):
-            hits.append(LuaHit(LUA_DYNAMIC_KEY, line))
+        elif command not in _KEYLESS and args:
+            if assigned is None:
+                assigned = _locals(assignments)
+            if _key_is_built(args[0], assigned):
+                hits.append(LuaHit(LUA_DYNAMIC_KEY, line))
 
+    # The loop rules need every redis.call, the ones on KEYS[] too: only scripts with loops pay for that.
+    calls = _redis_calls(tree.find_all(kind="function_call")) if loops else []
     calls_by_node = {c.range().start.index: (cmd, args) for c, cmd, args in calls}
+    root = _ByKind(loops)
     for loop in root.find_all(kind="while_statement"):
         condition = loop.child(1)
         if condition is None:
