@@ -40,7 +40,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--continue", dest="continue_", action="store_true", help="chat: resume the latest session")
     p.add_argument("--resume", metavar="ID", help="chat: resume a saved session")
     p.add_argument("--verbose", action="store_true", help="show tool progress and full error details")
+    p.add_argument("--version", action=ShowVersion, nargs=0, help="print the installed version and exit")
     return p
+
+
+class ShowVersion(argparse.Action):
+    """Looked up only when asked, so --help stays instant."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            sys.stdout.write(f"ask-redis {version('ask-redis')}\n")
+        except PackageNotFoundError:
+            sys.stdout.write("ask-redis (version unknown: not installed as a package)\n")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -448,3 +448,11 @@ def test_an_empty_api_key_in_the_config_file_is_no_key(tmp_path):
     assert result.stderr.decode().startswith("ask-redis: no API key: set ANTHROPIC_API_KEY")
     assert b"keys-command" in result.stdout  # the offline review ran
     assert "Messages API" not in result.stderr.decode()
+
+
+def test_version_prints_the_installed_version(tmp_path):
+    from importlib.metadata import version
+
+    result = run(["--version"], tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.decode() == f"ask-redis {version('ask-redis')}\n"
