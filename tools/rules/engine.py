@@ -202,8 +202,11 @@ class Prefetched:
 
     def __init__(self, root: SgNode, kinds: tuple[str, ...]):
         self.by_kind: dict[str, list[SgNode]] = {kind: [] for kind in kinds}
+        self.in_order: list[tuple[SgNode, str]] = []
         for node in root.find_all(any=[{"kind": k} for k in kinds]) if kinds else []:
-            self.by_kind[node.kind()].append(node)
+            kind = node.kind()
+            self.by_kind[kind].append(node)
+            self.in_order.append((node, kind))
 
     def find_all(self, kind: str | None = None, any: list[dict] | None = None) -> list[SgNode]:
         kinds = [kind] if kind else [rule["kind"] for rule in any or []]
@@ -230,27 +233,35 @@ class Scopes:
     """The functions and loops of a file as nested byte ranges. Which of them enclose a node is then a
     bisect and a walk up this small tree, instead of a walk over the node's syntax ancestors."""
 
-    def __init__(self, nodes: list[SgNode], function_kinds: tuple[str, ...]):
-        self.nodes = nodes  # document order: every scope comes after the scopes that enclose it
+    def __init__(self, nodes: list[tuple[SgNode, str]], function_kinds: tuple[str, ...]):
+        self._found = nodes  # (node, kind) in document order: every scope after the scopes that enclose it
+        self._function_kinds = function_kinds
+        self.nodes: list[SgNode] = []
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.is_function: list[bool] = []
         self.parent: list[int] = []
         self.loop_body: dict[int, tuple[int, int] | None] = {}
+
+    def _build(self) -> None:
         open_scopes: list[int] = []
-        for i, scope in enumerate(nodes):
+        for i, (scope, kind) in enumerate(self._found):
             span = scope.range()
             start, end = span.start.index, span.end.index
             while open_scopes and not (self.starts[open_scopes[-1]] <= start and end <= self.ends[open_scopes[-1]]):
                 open_scopes.pop()
+            self.nodes.append(scope)
             self.starts.append(start)
             self.ends.append(end)
-            self.is_function.append(scope.kind() in function_kinds)
+            self.is_function.append(kind in self._function_kinds)
             self.parent.append(open_scopes[-1] if open_scopes else -1)
             open_scopes.append(i)
+        self._found = None
 
     def enclosing(self, node: SgNode) -> list[int]:
         """The scopes that are syntax ancestors of `node`, innermost first."""
+        if self._found is not None:  # built on first use: many files never ask
+            self._build()
         span = node.range()
         start, end = span.start.index, span.end.index
         # The innermost enclosing scope is the last one to start at or before the node, or one of its parents.
@@ -916,7 +927,7 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
     scope_kinds = known_kinds(adapter.lang, adapter.function_kinds + adapter.loop_kinds)
     nodes = Prefetched(root, tuple(dict.fromkeys(adapter.call_kinds + adapter.new_kinds + adapter.assignment_kinds
                                                  + scope_kinds)))
-    ctx.scopes = Scopes(nodes.find_all(any=[{"kind": k} for k in dict.fromkeys(scope_kinds)]), adapter.function_kinds)
+    ctx.scopes = Scopes([(n, k) for n, k in nodes.in_order if k in scope_kinds], adapter.function_kinds)
     ctx.calls = [normalise(c) for c in (adapter.call(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.call_kinds])) if c]
     ctx.news = [c for c in (adapter.new(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.new_kinds])) if c]
     ctx.news += [c for c in ctx.calls if adapter.is_client_ctor(c) and c not in ctx.news]

@@ -81,6 +81,18 @@ def _string_value(node: SgNode) -> str | None:
 _KEYED_BY_KEYS = re.compile(r"redis *\. *p?call\(\s*(['\"])(?!(?i:keys)\1)[A-Za-z]+\1\s*,\s*KEYS\s*\[[^\[\]]*\]\s*[,)]")
 
 
+_REDIS_CALL_TEXT = re.compile(r"redis *\. *p?call")
+_LOOP_WORDS = re.compile(r"\b(while|repeat|for)\b")
+
+
+def _nothing_to_parse_for(source: str) -> bool:
+    """No loop keyword anywhere, and every redis.call in the text (comments and strings too) is on KEYS[]:
+    no rule but the length one can fire, and the script need not be parsed."""
+    if _LOOP_WORDS.search(source):
+        return False
+    return all(_KEYED_BY_KEYS.match(source, m.start()) for m in _REDIS_CALL_TEXT.finditer(source))
+
+
 def _redis_call(call: SgNode) -> tuple[str, list[SgNode]] | None:
     """(lower-case command, the arguments after the command) of a redis.call/pcall, else None."""
     name = call.field("name")
@@ -158,6 +170,12 @@ def _is_whole_read(node: SgNode, calls_by_node: dict[int, tuple[str, list[SgNode
 def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
     """The Lua rules over one script. With `strict`, None when the text does not parse as Lua (a string
     that only mentions redis.call)."""
+    hits: list[LuaHit] = []
+    code_lines = [ln for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+    too_long = [LuaHit(LUA_TOO_LONG, 1, f"Lua script of {len(code_lines)} lines (over {MAX_LINES}): scripts block "
+                                        "the server while they run.")] if len(code_lines) > MAX_LINES else []
+    if not strict and _nothing_to_parse_for(source):
+        return too_long
     tree = SgRoot(source, "lua").root()
     if strict and tree.find(kind="ERROR") is not None:
         return None
@@ -170,7 +188,6 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
                 suspects.append(node)
         else:
             (assignments if kind == "assignment_statement" else loops).append(node)
-    hits: list[LuaHit] = []
     assigned = None
     for call, command, args in _redis_calls(suspects):
         line = call.range().start.line + 1
@@ -200,11 +217,7 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
         values = clause.find(kind="expression_list")
         if values is not None and _is_whole_read(values, calls_by_node):
             hits.append(LuaHit(LUA_UNBOUNDED_LOOP, clause.range().start.line + 1))
-
-    code_lines = [ln for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("--")]
-    if len(code_lines) > MAX_LINES:
-        hits.append(LuaHit(LUA_TOO_LONG, 1, f"Lua script of {len(code_lines)} lines (over {MAX_LINES}): scripts block the server while they run."))
-    return hits
+    return hits + too_long
 
 
 def looks_like_script(text: str) -> bool:
