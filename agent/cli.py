@@ -159,14 +159,12 @@ def no_key_fallback(settings) -> int:
         # A script asked for the result object: a text report on stdout would break its parser.
         import uuid
 
-        from ask_redis.events import Final, Usage
+        from ask_redis.events import Final
 
         message = ("no API key: set ANTHROPIC_API_KEY (or api_key in the config file); "
                    "`ask-redis review --format json` runs the offline review without one")
         sys.stderr.write(f"ask-redis: error: {message}\n")
-        sys.stdout.write(Final(subtype="error_api", is_error=True, result=message, stop_reason=None, num_turns=0,
-                               session_id=str(uuid.uuid4()), duration_ms=0, total_cost_usd=0.0,
-                               usage=Usage()).model_dump_json() + "\n")
+        sys.stdout.write(Final.failed("error_setup", message, str(uuid.uuid4())).model_dump_json() + "\n")
         return 1
     sys.stderr.write("ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in the config file) for the full agent; "
                      "running the offline review instead\n")
@@ -188,6 +186,12 @@ def one_shot(settings, prompt: str, argv: list[str]) -> int:
         return 1
     printer = Printer(settings.output_format, settings.verbose)
     printer(session.start_event())
+    problem = session.redis_problem()
+    if problem:  # the user asked for a live look: say so now, before paying for a run that cannot see Redis
+        from ask_redis.events import Final
+
+        printer(Final.failed("error_setup", f"cannot use --redis-url: {problem}", session.conversation.session_id))
+        return printer.finish()
     events = session.ask(prompt)
     try:
         for event in events:

@@ -78,7 +78,8 @@ class Notice(BaseModel):
     message: str
 
 
-Subtype = Literal["success", "error_max_turns", "error_max_tokens", "error_refusal", "error_context_window", "error_api", "error_cancelled"]
+Subtype = Literal["success", "error_max_turns", "error_max_tokens", "error_refusal", "error_context_window", "error_api",
+                  "error_cancelled", "error_setup"]
 
 
 class Final(BaseModel):
@@ -94,6 +95,12 @@ class Final(BaseModel):
     duration_ms: int
     total_cost_usd: float
     usage: Usage
+
+    @classmethod
+    def failed(cls, subtype: Subtype, message: str, session_id: str) -> "Final":
+        """The result of a run that stopped before any API call."""
+        return cls(subtype=subtype, is_error=True, result=message, stop_reason=None, num_turns=0, session_id=session_id,
+                   duration_ms=0, total_cost_usd=0.0, usage=Usage())
 
 
 Event = Annotated[Union[Start, TextDelta, ToolCall, ToolResult, TurnUsage, Notice, Final], Field(discriminator="type")]

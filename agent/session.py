@@ -44,6 +44,19 @@ class Session:
                      tools=[t.name for t in self.tools], tools_unavailable=self.unavailable,
                      redis=redis_display(self.settings.redis_url))
 
+    def redis_problem(self) -> str | None:
+        """Why the configured Redis cannot be inspected (connecting once, the connection kept for the tools), or None."""
+        if not self.settings.redis_url:
+            return None
+        from ask_redis.tools import ToolError
+        from ask_redis.tools.redis_session import connection
+
+        try:
+            connection(self.ctx)
+        except ToolError as error:
+            return redact(str(error))
+        return None
+
     def ask(self, text: str) -> Iterator[Event]:
         self.conversation.add_user(text)
         yield from loop.run(self.conversation, self.model, self.tools, self.ctx, self.system, self.settings.max_turns)

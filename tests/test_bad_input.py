@@ -408,7 +408,7 @@ def test_no_api_key_with_a_json_format_prints_an_error_result_not_a_text_report(
     lines = result.stdout.decode().splitlines()
     assert len(lines) == 1
     out = json.loads(lines[0])
-    assert out["type"] == "result" and out["is_error"] is True and out["subtype"] == "error_api"
+    assert out["type"] == "result" and out["is_error"] is True and out["subtype"] == "error_setup"
     assert out["result"].startswith("no API key") and "ask-redis review --format json" in out["result"]
 
 

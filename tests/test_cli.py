@@ -148,3 +148,41 @@ def test_no_api_key_falls_back_to_the_offline_review(tmp_path):
     assert result.stderr.strip().splitlines()[0].startswith("ask-redis: no API key: set ANTHROPIC_API_KEY")
     assert "shop/cache.py:29  [keys-command]" in result.stdout
     assert "Review checklist" in result.stdout
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_an_unreachable_redis_stops_the_run_before_any_api_call(output_format, tmp_path):
+    from tests.fixtures_redis import free_port
+
+    url = f"redis://:pw-never-shown-5@127.0.0.1:{free_port()}/0?connect_timeout=1"
+    with StandIn(responses=[]) as standin:
+        result = run(["--output-format", output_format, "--redis-url", url, "why is it slow?"], cwd=tmp_path,
+                     env={"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": standin.url})
+    assert standin.requests == []
+    assert result.returncode == 1
+    assert "pw-never-shown-5" not in result.stdout + result.stderr
+    if output_format == "json":
+        out = json.loads(result.stdout)
+        assert out["subtype"] == "error_setup" and out["result"].startswith("cannot use --redis-url: ")
+    else:
+        assert result.stdout == ""
+        assert result.stderr.strip().startswith("ask-redis: error: cannot use --redis-url: ")
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_reachable_redis_is_checked_once_and_the_run_goes_on(tmp_path):
+    from tests.fixtures_redis import start_server
+
+    server = start_server(tmp_path / "redis", password="pw-ok-6")
+    try:
+        responses = [{"status": 200, "json": {"id": "m1", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5",
+                      "content": [{"type": "text", "text": "Looks fine."}], "stop_reason": "end_turn", "stop_sequence": None,
+                      "usage": {"input_tokens": 10, "output_tokens": 5}}}]
+        with StandIn(responses=responses) as standin:
+            result = run(["--no-stream", "--model", "claude-sonnet-5-5", "--redis-url", server.url(), "check it"], cwd=tmp_path,
+                         env={"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": standin.url})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "Looks fine.\n"
+        assert "redis_overview" in [t["name"] for t in standin.requests[0]["tools"]]
+    finally:
+        server.stop()

@@ -93,7 +93,8 @@ SUBTYPES = {
     "error_refusal": ("1", "the model declined; none of that message's tools ran"),
     "error_context_window": ("1", "the conversation no longer fits the model's context window"),
     "error_api": ("1", "the API failed for good (after retries), or answered with an unknown stop reason"),
-    "error_cancelled": ("1", "the run was cancelled before it finished"),
+    "error_cancelled": ("130", "the run was cancelled (Ctrl-C) before it finished"),
+    "error_setup": ("1", "the run could not start: no API key (JSON formats), or the `--redis-url` cannot be reached"),
 }
 
 EVENTS = [events.Start, events.TextDelta, events.ToolCall, events.ToolResult, events.TurnUsage, events.Notice, events.Final]
