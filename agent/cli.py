@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 SUBCOMMANDS = {
     "review": ("ask_redis.review", "run the expert's checks without a model (static + live)"),
@@ -135,6 +136,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     except ConfigError as error:
         sys.stderr.write(f"ask-redis: {error}\n")
         return 2
+    if settings.repo in (Path.home().resolve(), Path("/")):
+        sys.stderr.write(f"ask-redis: note: the workspace is {settings.repo}, so the tools can read everything below it "
+                         "(secret values are redacted); pass --repo PROJECT to narrow it\n")
     prompt = args.prompt
     if prompt is not None and (args.resume or args.continue_):
         sys.stderr.write("ask-redis: --resume and --continue open chat: give no prompt (or pipe the questions to stdin)\n")

@@ -186,3 +186,14 @@ def test_a_reachable_redis_is_checked_once_and_the_run_goes_on(tmp_path):
         assert "redis_overview" in [t["name"] for t in standin.requests[0]["tools"]]
     finally:
         server.stop()
+
+
+def test_a_home_directory_workspace_gets_a_note(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    result = run(["review"], cwd=home, env={"HOME": str(home)})
+    assert f"ask-redis: note: the workspace is {home}" not in result.stderr  # the review subcommand has its own path rules
+    result = run(["--json", "hi"], cwd=home, env={"HOME": str(home)})
+    assert f"ask-redis: note: the workspace is {home}, so the tools can read everything below it" in result.stderr
+    result = run(["--json", "hi"], cwd=tmp_path, env={"HOME": str(home)})
+    assert "note: the workspace" not in result.stderr
