@@ -431,6 +431,8 @@ class FileContext:
     assignments: dict[str, list[SgNode]] = field(default_factory=dict)
     plain_vars: set[str] = field(default_factory=set)  # names only ever bound to dicts, maps, lists
     test_functions: dict[int, bool] = field(default_factory=dict)
+    has_ignores: bool | None = None  # whether any ask-redis: ignore comment can be in the file
+    receivers: dict[tuple[str, str], bool] = field(default_factory=dict)  # memo of is_redis_receiver
     scopes: "Scopes | None" = None  # the file's functions and loops, so no check walks ancestors
 
     # -- questions the checks ask -------------------------------------------------------------
@@ -449,7 +451,10 @@ class FileContext:
     def is_redis_receiver(self, call: Call) -> bool:
         if not call.receiver or call.receiver in self.plain_vars:
             return False
-        return call.receiver in self.client_vars or bool(REDISH.search(call.receiver)) or self.is_pipeline(call)
+        key = (call.receiver, call.receiver_text)
+        if key not in self.receivers:
+            self.receivers[key] = call.receiver in self.client_vars or bool(REDISH.search(call.receiver)) or self.is_pipeline(call)
+        return self.receivers[key]
 
     def is_redis(self, call: Call) -> bool:
         if call.redis is None:
@@ -498,7 +503,8 @@ class FileContext:
 
     def report(self, rule: Rule, node: SgNode, message: str | None = None, into: list | None = None,
                severity: Severity | None = None) -> None:
-        line = node.range().start.line + 1
+        start = node.range().start
+        line = start.line + 1
         if self.ignored(rule, line):
             return
         if self.in_test_code(node):
@@ -506,10 +512,14 @@ class FileContext:
         evidence = self.lines[line - 1].strip()[:200] if line - 1 < len(self.lines) else ""
         (self.findings if into is None else into).append(
             make_finding(rule, message=message, severity=severity, path=self.path, line=line,
-                         column=node.range().start.column + 1, evidence=evidence)
+                         column=start.column + 1, evidence=evidence)
         )
 
     def ignored(self, rule: Rule, line: int) -> bool:
+        if self.has_ignores is None:
+            self.has_ignores = "ask-redis" in self.text
+        if not self.has_ignores:
+            return False
         for index in (line - 1, line - 2):
             if 0 <= index < len(self.lines):
                 match = IGNORE.search(self.lines[index])

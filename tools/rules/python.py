@@ -182,13 +182,15 @@ class PythonAdapter(Adapter):
         return bool(re.search(r"RedisCluster|redis\.cluster|ClusterConnectionPool", text))
 
     def extra(self, ctx: FileContext) -> None:
+        pickles = [c for c in ctx.calls if c.receiver in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle")
+                   and c.method in ("dumps", "loads")]
+        if not pickles:
+            return
         redis_calls = [c for c in ctx.calls if ctx.is_redis(c)]
         if not redis_calls:
             return
         redis_starts = {c.node.range().start.index for c in redis_calls}
-        for call in ctx.calls:
-            if call.receiver not in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle") or call.method not in ("dumps", "loads"):
-                continue
+        for call in pickles:
             near = any(a.range().start.index in redis_starts for a in call.node.ancestors()) or any(
                 c.range().start.index in redis_starts for c in call.node.find_all(kind="call"))
             if not near:
