@@ -194,7 +194,7 @@ def one_shot(settings, prompt: str, argv: list[str]) -> int:
     if problem:  # the user asked for a live look: say so now, before paying for a run that cannot see Redis
         from ask_redis.events import Final
 
-        printer(Final.failed("error_setup", f"cannot use --redis-url: {problem}", session.conversation.session_id))
+        printer(Final.failed("error_setup", f"--redis-url: {problem}", session.conversation.session_id))
         return printer.finish()
     events = session.ask(prompt)
     try:

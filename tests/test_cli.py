@@ -163,10 +163,10 @@ def test_an_unreachable_redis_stops_the_run_before_any_api_call(output_format, t
     assert "pw-never-shown-5" not in result.stdout + result.stderr
     if output_format == "json":
         out = json.loads(result.stdout)
-        assert out["subtype"] == "error_setup" and out["result"].startswith("cannot use --redis-url: ")
+        assert out["subtype"] == "error_setup" and out["result"].startswith("--redis-url: cannot use redis://:[REDACTED]@127.0.0.1:")
     else:
         assert result.stdout == ""
-        assert result.stderr.strip().startswith("ask-redis: error: cannot use --redis-url: ")
+        assert result.stderr.strip().startswith("ask-redis: error: --redis-url: cannot use redis://:[REDACTED]@127.0.0.1:")
         assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -17,6 +17,7 @@ from ask_redis.tools import Tool, ToolContext, ToolError, run_tool
 from ask_redis.transcript import Replayer
 from tests.standin import StandIn
 from tests.author_transcripts import sse, text, tool
+from tests.fixtures_redis import start_server
 
 
 class EchoInput(BaseModel):
@@ -188,11 +189,15 @@ def test_record_writes_a_transcript_that_replays_and_holds_no_key(tmp_path):
     (repo / "app.py").write_text("import redis\n")
     record = tmp_path / "session.json"
     env = {"ANTHROPIC_API_KEY": "sk-ant-record-secret-1", "PATH": "/usr/bin:/bin"}
-    with StandIn(responses=[dict(r) for r in responses]) as standin:
-        env["ANTHROPIC_BASE_URL"] = standin.url
-        result = subprocess.run([sys.executable, "-m", "ask_redis", "--model", "claude-sonnet-5-5", "--record", str(record),
-                                 "--redis-url", "redis://:pw-in-url-9@127.0.0.1:1/0", "is KEYS ok?"],
-                                cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    server = start_server(tmp_path / "redis", password="pw-in-url-9")
+    try:
+        with StandIn(responses=[dict(r) for r in responses]) as standin:
+            env["ANTHROPIC_BASE_URL"] = standin.url
+            result = subprocess.run([sys.executable, "-m", "ask_redis", "--model", "claude-sonnet-5-5", "--record", str(record),
+                                     "--redis-url", server.url(), "is KEYS ok?"],
+                                    cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        server.stop()
     assert result.returncode == 0, result.stderr
     saved = record.read_text()
     assert "sk-ant-record-secret-1" not in saved and "pw-in-url-9" not in saved
