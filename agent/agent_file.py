@@ -82,7 +82,8 @@ def body(mcp_tools: list[str]) -> str:
     rules_at = rest.find("\nRules:")
     if not marker or rules_at < 0:
         return persona.rstrip() + "\n\n" + host_section(mcp_tools)
-    return head + host_section(mcp_tools) + rest[rules_at:].rstrip() + "\n"
+    rules = rest[rules_at:].replace("`redis_review`", "`mcp__ask-redis__review`")  # the host's name for it
+    return head + host_section(mcp_tools) + rules.rstrip() + "\n"
 
 
 def render(model: str = "sonnet") -> str:

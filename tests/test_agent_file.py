@@ -123,3 +123,11 @@ def test_unwritable_target_is_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"ask-redis agent-file: cannot write {tmp_path / '.claude' / 'agents' / 'redis-expert.md'}: ")
     assert "Traceback" not in result.stderr
+
+
+def test_the_rules_name_the_review_tool_by_the_hosts_name():
+    from ask_redis.agent_file import render
+
+    text = render()
+    assert "Start a review with the `mcp__ask-redis__review` tool" in text
+    assert "`redis_review`" not in text

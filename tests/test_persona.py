@@ -112,7 +112,7 @@ WORKING_RULES = [
     ("tools-workspace", r"\*\*Read\*\*, \*\*Grep\*\*, \*\*Glob\*\*"),
     ("bash-sandboxed", r"\*\*Bash\*\*.*\n?.*sandboxed.*read-only.*no network"),
     ("redis-tools", r"`redis_overview`, `redis_command`, `redis_keyspace`, `redis_slowlog`"),
-    ("review-tool-first", r"Start a review with the `review` tool"),
+    ("review-tool-first", r"Start a review with the `redis_review` tool"),
     ("verify-findings", r"verify every\s+candidate finding by reading the code"),
     ("look-before-advising", r"Look before you advise"),
     ("never-guess-files", r"Never guess what a file contains"),
