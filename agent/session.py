@@ -62,16 +62,24 @@ class Session:
         yield from loop.run(self.conversation, self.model, self.tools, self.ctx, self.system, self.settings.max_turns)
 
 
-def open_session(settings: Settings, conversation: Conversation | None = None, record_meta: dict | None = None) -> Session:
-    """Build the model client (recording its HTTP exchanges when settings.record is set)."""
+def model_client(settings: Settings, recorder: Any = None) -> Any:
+    """The model client for these settings, its HTTP exchanges going through `recorder` when there is one."""
     from ask_redis.model import ModelClient
 
-    recorder = None
     http_client = None
+    if recorder is not None:
+        from ask_redis.transcript import http_client_for
+
+        http_client = http_client_for(recorder)
+    return ModelClient(settings, http_client=http_client)
+
+
+def open_session(settings: Settings, conversation: Conversation | None = None, record_meta: dict | None = None) -> Session:
+    """Build the model client (recording its HTTP exchanges when settings.record is set)."""
+    recorder = None
     if settings.record:
-        from ask_redis.transcript import Recorder, http_client_for
+        from ask_redis.transcript import Recorder
 
         recorder = Recorder(settings.record, record_meta or {}, str(settings.repo))
-        http_client = http_client_for(recorder)
-    model = ModelClient(settings, http_client=http_client)
-    return Session(settings=settings, model=model, conversation=conversation or Conversation(), recorder=recorder)
+    return Session(settings=settings, model=model_client(settings, recorder), conversation=conversation or Conversation(),
+                   recorder=recorder)

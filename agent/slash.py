@@ -85,15 +85,10 @@ def _model(chat: Any, argument: str) -> bool:
         return fail(chat, f"unknown model {argument!r}: use {', '.join(ALIASES)} or a claude-... model ID")
     settings = chat.settings.model_copy(update={"model": argument})
     if chat.has_key:
-        from ask_redis.model import ModelClient
+        from ask_redis.session import model_client
 
-        http_client = None
-        if chat.session.recorder:
-            from ask_redis.transcript import http_client_for
-
-            http_client = http_client_for(chat.session.recorder)
         try:
-            model = ModelClient(settings, http_client=http_client)
+            model = model_client(settings, chat.session.recorder)
         except ModelError as error:
             return fail(chat, str(error))
     else:
