@@ -37,7 +37,7 @@ class NoKeyModel:
 
 def review_available() -> bool:
     try:
-        from ask_redis import review
+        from ask_redis.review import run as review
     except ImportError:
         return False
     return hasattr(review, "run_review")

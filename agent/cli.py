@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 SUBCOMMANDS = {
-    "review": ("ask_redis.review", "run the expert's checks without a model (static + live)"),
+    "review": ("ask_redis.review.run", "run the expert's checks without a model (static + live)"),
     "doctor": ("ask_redis.doctor", "check the API key, ripgrep, the Bash sandbox and the Redis URL"),
     "mcp": ("ask_redis.mcp_server", "serve the expert over MCP (stdio) for other coding agents"),
     "agent-file": ("ask_redis.agent_file", "write a Claude Code subagent definition"),
-    "redis-acl": ("ask_redis.redis_acl", "print an ACL SETUSER line for a least-privilege inspector account"),
+    "redis-acl": ("ask_redis.live.acl", "print an ACL SETUSER line for a least-privilege inspector account"),
 }
 
 EPILOG = "subcommands:\n" + "\n".join(f"  {name:<11} {text}" for name, (_, text) in SUBCOMMANDS.items()) + """
@@ -172,7 +172,7 @@ def no_key_fallback(settings) -> int:
         return 1
     sys.stderr.write("ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in the config file) for the full agent; "
                      "running the offline review instead\n")
-    review = importlib.import_module("ask_redis.review")
+    review = importlib.import_module("ask_redis.review.run")
     argv = [str(settings.repo)] + (["--redis-url", settings.redis_url] if settings.redis_url else [])
     return review.main(argv)
 

@@ -84,7 +84,7 @@ def load(flags: dict, labels: dict[str, str] | None = None) -> Settings:
     if settings.base_url is not None and not settings.base_url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"{source['base_url']}: not an http:// or https:// URL")
     if settings.redis_url is not None:
-        from ask_redis.redis_conn import RedisConnError, parse_url
+        from ask_redis.live.conn import RedisConnError, parse_url
 
         try:
             parse_url(settings.redis_url)

@@ -147,7 +147,7 @@ def check_sandbox(repo: Path) -> Check:
 def check_redis(url: str | None) -> Check:
     if not url:
         return Check("Redis", None, "no URL (--redis-url or REDIS_URL): live checks are off", required=False)
-    from ask_redis.redis_conn import RedisConnError, connect, display_url
+    from ask_redis.live.conn import RedisConnError, connect, display_url
 
     shown = display_url(url)
     dialled = _with_short_timeouts(url)

@@ -197,7 +197,7 @@ def review_findings(ctx: Any, calls: list[ToolCall]) -> list[dict[str, Any]]:
     The engine is deterministic, so scanning the same paths again yields what the model saw, as data
     (paths made relative to the workspace). They are candidates: the answer says which hold.
     """
-    from ask_redis.tools.rules.engine import scan
+    from ask_redis.review.engine import scan
     from ask_redis.tools.workspace import resolve
 
     root = ctx.workspace.resolve()
@@ -275,8 +275,8 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
 
     def inspect(name: str, redis_url: str | None, action: Callable[[Any], tuple[str, dict[str, Any]]]) -> CallToolResult:
         """Connect read-only, run `action(conn) -> (text, data)`; every failure is one isError line."""
-        from ask_redis import redis_safety
-        from ask_redis.redis_conn import RedisConnError, connect
+        from ask_redis.live import safety as redis_safety
+        from ask_redis.live.conn import RedisConnError, connect
 
         try:
             url = redis_url_for(redis_url)
@@ -293,7 +293,7 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
     @server.tool(title="Redis overview", description=OVERVIEW_DESCRIPTION,
                  annotations=ToolAnnotations(title="Redis overview", open_world_hint=False, **READ_ONLY))
     def redis_overview(redis_url: RedisUrl = None) -> Annotated[CallToolResult, dict[str, Any]]:
-        from ask_redis.redis_inspect import format_overview, overview
+        from ask_redis.live.inspection import format_overview, overview
 
         def action(conn):
             data = overview(conn)
@@ -311,7 +311,7 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
         type: Annotated[str | None, Field(pattern="^(string|hash|list|set|zset|stream)$",
                                           description="Only keys of this type.")] = None,
     ) -> Annotated[CallToolResult, dict[str, Any]]:
-        from ask_redis.redis_inspect import format_keyspace, sample_keyspace
+        from ask_redis.live.inspection import format_keyspace, sample_keyspace
 
         def action(conn):
             data = sample_keyspace(conn, budget, match=match, type_filter=type)
@@ -322,7 +322,7 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
     @server.tool(title="Redis slow log and latency", description=SLOWLOG_DESCRIPTION,
                  annotations=ToolAnnotations(title="Redis slow log and latency", open_world_hint=False, **READ_ONLY))
     def redis_slowlog(redis_url: RedisUrl = None) -> Annotated[CallToolResult, dict[str, Any]]:
-        from ask_redis.redis_inspect import format_slowlog, latency, slowlog
+        from ask_redis.live.inspection import format_slowlog, latency, slowlog
 
         def action(conn):
             slow, lat = slowlog(conn), latency(conn)
@@ -337,8 +337,8 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
         redis_url: Annotated[str | None, Field(description="Also run the live checks on this Redis, read-only "
                                                            "(default: the server's --redis-url or REDIS_URL; none: code only).")] = None,
     ) -> Annotated[CallToolResult, dict[str, Any]]:
-        from ask_redis.review import run_review
-        from ask_redis.review_report import render
+        from ask_redis.review.run import run_review
+        from ask_redis.review.report import render
 
         try:
             settings = defaults.settings(redis_url=redis_url)
@@ -363,7 +363,7 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
 
 def close_session_resources(session: Any) -> None:
     """A long-lived server must not keep one Redis connection per finished run (the redis tools cache it in state)."""
-    from ask_redis.redis_conn import RedisConnection
+    from ask_redis.live.conn import RedisConnection
 
     for value in list(session.ctx.state.values()):
         for item in value if isinstance(value, tuple) else (value,):

@@ -102,7 +102,7 @@ def _model(chat: Any, argument: str) -> bool:
 
 def _redis_summary(url: str) -> str:
     """Connect once to check the URL; a one-line description, or RedisConnError."""
-    from ask_redis.redis_conn import connect
+    from ask_redis.live.conn import connect
 
     with connect(url) as connection:
         version = ""
@@ -117,7 +117,7 @@ def _redis_summary(url: str) -> str:
 
 @command("redis", "/redis [URL|off]", "show, set (checked by connecting) or drop the Redis to inspect")
 def _redis(chat: Any, argument: str) -> bool:
-    from ask_redis.redis_conn import RedisConnError, display_url, parse_url
+    from ask_redis.live.conn import RedisConnError, display_url, parse_url
 
     if not argument:
         url = chat.settings.redis_url
@@ -248,7 +248,7 @@ def _resume(chat: Any, argument: str) -> bool:
 @command("review", "/review [PATH]", "run the offline checks (no model) into the conversation")
 def _review(chat: Any, argument: str) -> bool:
     try:
-        from ask_redis import review, review_report
+        from ask_redis.review import run as review, report as review_report
     except ImportError:
         return fail(chat, "the offline review is not available in this installation")
     path = Path(argument).expanduser() if argument else chat.settings.repo

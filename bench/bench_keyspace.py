@@ -29,8 +29,8 @@ from pathlib import Path
 
 import redis
 
-from ask_redis.redis_conn import connect
-from ask_redis.redis_inspect import DEFAULT_BUDGET, sample_keyspace
+from ask_redis.live.conn import connect
+from ask_redis.live.inspection import DEFAULT_BUDGET, sample_keyspace
 
 
 def free_port() -> int:

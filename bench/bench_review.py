@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ast_grep_py import SgRoot
 
-from ask_redis.tools.rules.engine import Candidates, adapters, rg_binary, scan
+from ask_redis.review.engine import Candidates, adapters, rg_binary, scan
 
 TARGET = 5.0
 WORDS = ("cache", "client", "order", "user", "session", "value", "result", "config", "timeout", "retry",

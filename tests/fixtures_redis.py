@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from ask_redis import redis_acl
+from ask_redis.live import acl as redis_acl
 
 PASSWORD = "s3cr3t-Pa55word-for-tests"
 INSPECTOR_PASSWORD = "insp3ctor-Pa55word"

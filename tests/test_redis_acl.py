@@ -6,7 +6,7 @@ import shlex
 import pytest
 import redis
 
-from ask_redis import redis_acl, redis_safety
+from ask_redis.live import acl as redis_acl, safety as redis_safety
 from tests.fixtures_redis import INSPECTOR_PASSWORD, redis_inspector, redis_standalone  # noqa: F401
 
 # One sample invocation per allowlisted command (ACL DRYRUN needs valid arities).

@@ -2,8 +2,8 @@
 
 import re
 
-from ask_redis.redis_conn import connect
-from ask_redis.redis_inspect import overview, sample_keyspace, slowlog
+from ask_redis.live.conn import connect
+from ask_redis.live.inspection import overview, sample_keyspace, slowlog
 from ask_redis.tools import ToolContext, discover, run_tool
 from tests.fixtures_redis import redis_cluster  # noqa: F401
 

@@ -3,8 +3,8 @@
 import pytest
 import redis
 
-from ask_redis.redis_conn import RedisConnError, connect, display_url, parse_url
-from ask_redis.redis_inspect import overview, sample_keyspace
+from ask_redis.live.conn import RedisConnError, connect, display_url, parse_url
+from ask_redis.live.inspection import overview, sample_keyspace
 from ask_redis.tools import ToolContext, discover, run_tool
 from tests.fixtures_redis import (PASSWORD, redis_sentinel, redis_standalone, redis_tls,  # noqa: F401
                                   tls_files)

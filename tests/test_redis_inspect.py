@@ -2,8 +2,8 @@
 
 import pytest
 
-from ask_redis.redis_conn import connect
-from ask_redis.redis_inspect import (format_keyspace, STRLEN_FROM_BYTES, _Tally, latency, namespace_of, overview, sample_keyspace,
+from ask_redis.live.conn import connect
+from ask_redis.live.inspection import (format_keyspace, STRLEN_FROM_BYTES, _Tally, latency, namespace_of, overview, sample_keyspace,
                                      slowlog)
 from tests.fixtures_redis import PASSWORD, start_server  # noqa: F401
 from tests.fixtures_redis import REDIS_SERVER
@@ -118,7 +118,7 @@ def test_error_replies_are_counted_and_named_not_taken_for_vanished_keys():
 
 
 def test_a_user_without_memory_usage_is_told_why(server, tmp_path):
-    from ask_redis.redis_safety import acl_rules
+    from ask_redis.live.safety import acl_rules
     from ask_redis.tools import ToolContext, discover, run_tool
 
     rules = [r for r in acl_rules() if r != "+memory|usage"] + ["+client|setname"]

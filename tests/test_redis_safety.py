@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ask_redis import redis_safety
-from ask_redis.redis_safety import check, flags_refusal, refusal_reason, scrub_reply
+from ask_redis.live import safety as redis_safety
+from ask_redis.live.safety import check, flags_refusal, refusal_reason, scrub_reply
 
 # (command words, a fragment the reason must contain)
 HOSTILE = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ask_redis import redis_safety
+from ask_redis.live import safety as redis_safety
 from ask_redis.tools import ToolContext, available, discover, run_tool
 from tests.fixtures_redis import (PASSWORD, monitor, monitored_commands, redis_inspector,  # noqa: F401
                                   redis_standalone)

@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ask_redis.review import main, run_review
-from ask_redis.tools.rules import CHECKLIST
+from ask_redis.review.run import main, run_review
+from ask_redis.review.findings import CHECKLIST
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 

@@ -7,8 +7,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ask_redis.tools.rules import all_rules
-from ask_redis.tools.rules.engine import adapters, analyze_file, scan
+from ask_redis.review.findings import all_rules
+from ask_redis.review.engine import adapters, analyze_file, scan
 
 CORPUS = Path(__file__).parent / "review_corpus"
 EXTENSIONS = {".py", ".js", ".ts", ".tsx", ".go", ".java", ".lua"}

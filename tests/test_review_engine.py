@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ask_redis.tools import ToolContext, run_tool
 from ask_redis.tools.review import RedisReview
-from ask_redis.tools.rules import all_rules
-from ask_redis.tools.rules.engine import rg_binary, scan
+from ask_redis.review.findings import all_rules
+from ask_redis.review.engine import rg_binary, scan
 
 KEYS_SNIPPET = "import redis\nr = redis.Redis(socket_timeout=2)\n\n\ndef f():\n    return r.keys('user:*')\n"
 
@@ -118,7 +118,7 @@ def test_review_tool_lists_candidates_with_paths_from_the_workspace(tmp_path):
 
 
 def test_review_tool_names_at_most_ten_files_it_could_not_analyse(tmp_path, monkeypatch):
-    from ask_redis.tools.rules import engine
+    from ask_redis.review import engine
 
     write(tmp_path, {f"src/m{n:02d}.py": KEYS_SNIPPET for n in range(30)})
     monkeypatch.setattr(engine, "MAX_FILE_BYTES", 10)  # every file is "too big"
@@ -143,7 +143,7 @@ def test_review_tool_refuses_paths_outside_the_workspace(tmp_path):
 def test_worker_processes_give_the_same_findings(tmp_path, monkeypatch):
     import threading
 
-    from ask_redis.tools.rules import engine
+    from ask_redis.review import engine
 
     for i in range(40):
         write(tmp_path, {f"m{i}.py": KEYS_SNIPPET, f"m{i}.lua": "return redis.call('KEYS', '*')\n"})

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from ast_grep_py import SgRoot
 
-from ask_redis.tools.rules import lua
-from ask_redis.tools.rules.engine import Prefetched, Scopes, adapters, known_kinds
+from ask_redis.review import lua
+from ask_redis.review.engine import Prefetched, Scopes, adapters, known_kinds
 
 CORPUS = Path(__file__).parent / "review_corpus"
 

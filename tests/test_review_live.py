@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from ask_redis.review import main, run_review
-from ask_redis.tools.rules import live
+from ask_redis.review.run import main, run_review
+from ask_redis.review import live_rules as live
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 

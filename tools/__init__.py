@@ -96,7 +96,7 @@ def _session_secrets(ctx: ToolContext) -> list[str]:
     """The passwords in the session's Redis URL (never stored: parsed again for each result)."""
     if not ctx.redis_url:
         return []
-    from ask_redis.redis_conn import RedisConnError, parse_url
+    from ask_redis.live.conn import RedisConnError, parse_url
 
     try:
         secrets = parse_url(ctx.redis_url).secrets()

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ask_redis import redis_safety
-from ask_redis.redis_conn import Node, RedisConnection
+from ask_redis.live import safety as redis_safety
+from ask_redis.live.conn import Node, RedisConnection
 from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools.redis_session import guarded, text, unavailable
 

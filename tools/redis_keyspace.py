@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ask_redis.redis_inspect import DEFAULT_BUDGET, format_keyspace, sample_keyspace
+from ask_redis.live.inspection import DEFAULT_BUDGET, format_keyspace, sample_keyspace
 from ask_redis.tools import Tool, ToolContext, ToolError
 from ask_redis.tools.redis_session import guarded, unavailable
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
-from ask_redis import redis_safety
-from ask_redis.redis_conn import RedisConnection, RedisConnError, connect, describe_error
+from ask_redis.live import safety as redis_safety
+from ask_redis.live.conn import RedisConnection, RedisConnError, connect, describe_error
 from ask_redis.tools import ToolContext, ToolError
 
 NO_URL = "no Redis URL configured (give --redis-url or set REDIS_URL)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ask_redis.redis_inspect import format_slowlog, latency, slowlog
+from ask_redis.live.inspection import format_slowlog, latency, slowlog
 from ask_redis.tools import Tool, ToolContext
 from ask_redis.tools.redis_session import guarded, unavailable
 

@@ -42,14 +42,14 @@ class RedisReview(Tool):
 
     def unavailable_reason(self, ctx: ToolContext) -> str | None:
         try:
-            import ask_redis.tools.rules.engine  # noqa: F401  (the rules ship as a subpackage)
+            import ask_redis.review.engine  # noqa: F401  (the rules ship as a subpackage)
         except ImportError as error:
             return f"the review rules are not installed ({error})"
         return None
 
     def run(self, input: ReviewInput, ctx: ToolContext) -> str:
-        from ask_redis.tools.rules import Severity, all_rules
-        from ask_redis.tools.rules.engine import scan
+        from ask_redis.review.findings import Severity, all_rules
+        from ask_redis.review.engine import scan
 
         target = resolve(ctx, input.path)
         if not target.exists():

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ask_redis.redact import redact
-from ask_redis.tools.rules import CHECKLIST, Finding, Rule, Severity, all_rules
-from ask_redis.tools.rules import engine
+from ask_redis.review.findings import CHECKLIST, Finding, Rule, Severity, all_rules
+from ask_redis.review import engine
 
 FORMATS = ("text", "markdown", "json", "sarif")
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -157,7 +157,7 @@ def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 
     notes = [f"could not analyse {e}" for e in scanned.errors]
     live = None
     if redis_url:
-        from ask_redis.tools.rules import live as live_rules
+        from ask_redis.review import live_rules
 
         live = live_rules.inspect(redis_url, budget=sample)
         findings += live.findings
@@ -195,7 +195,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ask_redis import review_report
+    from ask_redis.review import report as review_report
 
     try:
         args = parser().parse_args(argv)
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
     if redis_url:
-        from ask_redis.redis_conn import RedisConnError, parse_url
+        from ask_redis.live.conn import RedisConnError, parse_url
 
         try:
             parse_url(redis_url)

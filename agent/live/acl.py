@@ -1,6 +1,6 @@
 """`ask-redis redis-acl`: print the ACL SETUSER line for a least-privilege inspector account.
 
-The account may run exactly the read-only allowlist (ask_redis.redis_safety.ALLOWED) plus what a
+The account may run exactly the read-only allowlist (ask_redis.live.safety.ALLOWED) plus what a
 connection needs to set itself up (CLIENT SETNAME, SELECT, and CLIENT NO-TOUCH on 7.2+), with
 read-only access to every key (%R~*, 7.0+) and no pub/sub channels. The password is printed as its
 SHA-256 (`#...`), so the line can be pasted, logged or committed without revealing it.
@@ -14,7 +14,7 @@ import re
 import secrets
 import sys
 
-from ask_redis import redis_safety
+from ask_redis.live import safety as redis_safety
 
 DEFAULT_USER = "ask-redis-inspector"
 SETUP_RULES = ("+client|setname", "+select")
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     version = args.server_version
     if args.redis_url:
-        from ask_redis.redis_conn import RedisConnError, connect
+        from ask_redis.live.conn import RedisConnError, connect
 
         try:
             with connect(args.redis_url) as conn:

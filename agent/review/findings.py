@@ -123,7 +123,7 @@ class RuleSet:
 
 
 def all_rules() -> dict[str, Rule]:
-    from ask_redis.tools.rules import engine, go, java, javascript, live, lua, python
+    from ask_redis.review import engine, go, java, javascript, live_rules as live, lua, python
 
     found = RuleSet()
     for module in (engine, python, javascript, go, java, lua, live):

@@ -6,8 +6,8 @@ import re
 
 from ast_grep_py import SgNode
 
-from ask_redis.tools.rules import ANTI_PATTERNS, Rule, Severity
-from ask_redis.tools.rules.engine import Adapter, Call, FileContext, last_identifier
+from ask_redis.review.findings import ANTI_PATTERNS, Rule, Severity
+from ask_redis.review.engine import Adapter, Call, FileContext, last_identifier
 
 PICKLE_VALUES = Rule(
     "pickle-values", Severity.MEDIUM, ("python", "java"),

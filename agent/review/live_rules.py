@@ -1,7 +1,7 @@
 """Live rules: the checklist read off a running instance through the read-only inspection layer.
 
-Everything goes through ask_redis.redis_conn (allowlisted, password-masked connection) and
-ask_redis.redis_inspect (overview, keyspace sample, slow log, latency); nothing here talks to
+Everything goes through ask_redis.live.conn (allowlisted, password-masked connection) and
+ask_redis.live.inspection (overview, keyspace sample, slow log, latency); nothing here talks to
 Redis by itself, and nothing it sends can change the server.
 """
 
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ask_redis.tools.rules import ANTI_PATTERNS, LUA_RULES, Finding, Rule, Severity, make_finding
+from ask_redis.review.findings import ANTI_PATTERNS, LUA_RULES, Finding, Rule, Severity, make_finding
 
 LIVE = ("redis",)
 
@@ -172,7 +172,7 @@ class LiveResult:
 
 
 def _mb(n: float | int | None) -> str:
-    from ask_redis.redis_inspect import human_bytes
+    from ask_redis.live.inspection import human_bytes
 
     return human_bytes(n)
 
@@ -290,9 +290,9 @@ def check_slowlog(result: LiveResult, data: dict[str, Any]) -> None:
 
 def inspect(url: str, budget: int = 10_000) -> LiveResult:
     """Run the live rules against `url`. Never raises for Redis trouble: `error` / `notes` say what was missed."""
-    from ask_redis import redis_inspect
-    from ask_redis.redis_conn import RedisConnError, connect, display_url
-    from ask_redis.redis_safety import RefusedCommand
+    from ask_redis.live import inspection as redis_inspect
+    from ask_redis.live.conn import RedisConnError, connect, display_url
+    from ask_redis.live.safety import RefusedCommand
 
     result = LiveResult(display_url(url))
     try:

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ask_redis.redact import redact
-from ask_redis.tools.rules import Finding, Severity
+from ask_redis.review.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from ask_redis.review import Report
+    from ask_redis.review.run import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note", Severity.INFO: "note"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ast_grep_py import SgNode, SgRoot
 
-from ask_redis.tools.rules import LUA_RULES, Rule, Severity
+from ask_redis.review.findings import LUA_RULES, Rule, Severity
 
 LANGS = ("lua",)
 

@@ -22,16 +22,16 @@ from pathlib import Path
 
 from ast_grep_py import SgNode, SgRoot
 
-from ask_redis.tools.rules import (
+from ask_redis.review.findings import (
     ANTI_PATTERNS,
     CLUSTER,
     PERFORMANCE_RULES,
     Finding,
     Rule,
     Severity,
-    lua,
     make_finding,
 )
+from ask_redis.review import lua
 
 CLIENT_LANGS = ("python", "javascript", "typescript", "go", "java")
 
@@ -984,7 +984,7 @@ def analyze_lua_file(text: str, path: str) -> FileResult:
 
 
 def adapters() -> dict[str, Adapter]:
-    from ask_redis.tools.rules import go, java, javascript, python
+    from ask_redis.review import go, java, javascript, python
 
     by_ext: dict[str, Adapter] = {}
     for module in (python, javascript, go, java):

@@ -40,7 +40,7 @@ from redis.crc import key_slot
 from redis.exceptions import RedisError, ResponseError
 from redis.retry import Retry
 
-from ask_redis import redis_safety
+from ask_redis.live import safety as redis_safety
 from ask_redis.redact import MASK, redact
 
 CLIENT_NAME = "ask-redis"

@@ -1,6 +1,6 @@
 """Read-only inspection of a live Redis: overview, keyspace sampling, slow log, latency.
 
-Each function takes a RedisConnection (ask_redis.redis_conn.connect) and returns plain
+Each function takes a RedisConnection (ask_redis.live.conn.connect) and returns plain
 data (dicts, lists, numbers), visiting every primary of a Cluster; `format_*` turn that
 data into the compact text the model reads. Everything is sent through the allowlist
 (Node.call / calls / per_key); values are never read.
@@ -14,8 +14,8 @@ import time
 from typing import Any
 
 
-from ask_redis import redis_safety
-from ask_redis.redis_conn import Node, RedisConnection, RedisConnError
+from ask_redis.live import safety as redis_safety
+from ask_redis.live.conn import Node, RedisConnection, RedisConnError
 
 # Config values the review checklist needs. Older names (ziplist) are asked too: 6.x knows only those.
 CHECKLIST_CONFIG = (

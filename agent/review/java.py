@@ -11,9 +11,9 @@ import re
 
 from ast_grep_py import SgNode
 
-from ask_redis.tools.rules import engine
-from ask_redis.tools.rules.engine import Adapter, Call, FileContext, last_identifier
-from ask_redis.tools.rules.python import PICKLE_VALUES
+from ask_redis.review import engine
+from ask_redis.review.engine import Adapter, Call, FileContext, last_identifier
+from ask_redis.review.python import PICKLE_VALUES
 
 RULES: list = []
 

@@ -10,7 +10,7 @@ import re
 
 from ast_grep_py import SgNode
 
-from ask_redis.tools.rules.engine import Adapter, Call, last_identifier
+from ask_redis.review.engine import Adapter, Call, last_identifier
 
 RULES: list = []
 

@@ -1,0 +1,1 @@
+"""Live Redis: URL and connection, the command allowlist, sampling and inspection, the ACL line."""
