@@ -33,9 +33,7 @@ def snippets() -> list[tuple[Path, str, set[str]]]:
 
 def predicted(path: Path, rel: str) -> set[str]:
     """What the engine reports for one snippet on its own (Cluster checks count when the snippet uses Cluster)."""
-    result = analyze_file(path, rel, adapters())
-    findings = result.findings + (result.cluster_candidates if result.uses_cluster else [])
-    return {f.rule_id for f in findings}
+    return {f.rule_id for f in scan(path).findings}
 
 
 def test_corpus_is_big_and_covers_every_language_and_static_rule():

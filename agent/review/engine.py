@@ -426,7 +426,6 @@ class FileContext:
     client_vars: set[str] = field(default_factory=set)
     pipeline_vars: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
-    cluster_candidates: list[Finding] = field(default_factory=list)
     facts: Counter = field(default_factory=Counter)
     assignments: dict[str, list[SgNode]] = field(default_factory=dict)
     plain_vars: set[str] = field(default_factory=set)  # names only ever bound to dicts, maps, lists
@@ -554,165 +553,6 @@ def normalise(call: Call) -> Call:
 # --- the checks -------------------------------------------------------------------------------
 
 
-def check_keys(ctx: FileContext) -> None:
-    for call in ctx.calls:
-        if call.command != "keys" or not ctx.is_redis(call):
-            continue
-        if call.args or ctx.is_redis_receiver(call):
-            # `.keys()` with no argument is a dict/Map unless the receiver is a known client.
-            if not call.args and call.receiver not in ctx.client_vars and not REDISH.search(call.receiver):
-                continue
-            ctx.report(KEYS_IN_CODE, call.node)
-
-
-def _same_function(a: SgNode, b: SgNode, ctx: FileContext) -> bool:
-    fa, fb = ctx.enclosing_functions(a), ctx.enclosing_functions(b)
-    return (fa[0].range().start.index if fa else -1) == (fb[0].range().start.index if fb else -1)
-
-
-def check_set_ttl(ctx: FileContext) -> None:
-    expires = [c for c in ctx.calls if c.command in EXPIRE_COMMANDS and ctx.is_redis(c)]
-    for call in ctx.calls:
-        if call.command not in ("set", "setnx") or not ctx.is_redis(call) or len(call.args) < 2:
-            continue
-        if ctx.adapter.ttl_given(call):
-            continue
-        key = call.args[0].text()
-        if any(e.args and e.args[0].text() == key and _same_function(e.node, call.node, ctx) for e in expires):
-            continue
-        ctx.report(SET_NO_TTL, call.node)
-
-
-# Where a function runs per request: its name, decorators/annotations or the router it is passed to ...
-REQUEST_SCOPE = re.compile(
-    r"(?i)handler$|^handle|view$|endpoint|controller|^lambda_handler$|@(Get|Post|Put|Delete|Patch|Request)Mapping|"
-    r"@(GET|POST|PUT|DELETE|Path)\b|\.(route|get|post|put|patch|delete|websocket|api_route)\(|api_view|"
-    r"\b(app|router|server|fastify|api|routes?)\.(get|post|put|patch|delete|all|use|route|handle)\b|\.task\b|shared_task")
-# ... or the request/response it takes.
-REQUEST_PARAMS = re.compile(
-    r"\b(request|req|res|reply)\b|http\.ResponseWriter|http\.Request|gin\.Context|echo\.Context|fiber\.Ctx|"
-    r"HttpServletRequest|ServerRequest|HttpRequest")
-
-
-def check_client_per_request(ctx: FileContext) -> None:
-    """A client built where it runs per request (a handler), per iteration (a loop), or a bare connection
-    with no pool (`new Jedis` in a method). Other functions that build a client are factories whose
-    callers decide how often they run, and are left alone."""
-    for ctor in ctx.news:
-        if not ctx.adapter.is_client_ctor(ctor):
-            continue
-        functions = ctx.enclosing_functions(ctor.node)
-        if not functions:
-            continue  # module level: built once
-        fn = functions[0]
-        name = ctx.adapter.function_name(fn)
-        markers = ctx.adapter.function_markers(fn)
-        if re.search(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@Produces|@PostConstruct|fixture|"
-                     r"on_event|beforeAll|before\b", markers):
-            continue
-        if fn.kind() in ("constructor_declaration", "static_initializer") or _guarded_singleton(ctor.node, fn, ctx):
-            continue
-        if _stored_on_object(ctor.node, ctx):
-            continue  # self.client = Redis(...): lives as long as the object
-        in_loop = ctx.enclosing_loop(ctor.node) is not None
-        handler = bool(REQUEST_SCOPE.search(name) or REQUEST_SCOPE.search(markers)
-                       or REQUEST_PARAMS.search(ctx.adapter.function_params(fn)))
-        bare = ctx.adapter.is_bare_connection(ctor)
-        if in_loop or handler or bare:
-            ctx.report(CLIENT_PER_REQUEST, ctor.node,
-                       "A client built in a loop opens a connection per iteration." if in_loop else None)
-
-
-def _stored_on_object(node: SgNode, ctx: FileContext) -> bool:
-    parent = node.parent()
-    while parent is not None and parent.kind() in ("await", "await_expression", "parenthesized_expression"):
-        parent = parent.parent()
-    if parent is None or parent.kind() not in ("assignment", "assignment_expression"):
-        return False
-    left = parent.field("left")
-    return left is not None and bool(re.match(r"(self|this|cls)\.", left.text()))
-
-
-def _returned(node: SgNode, fn: SgNode) -> bool:
-    stop = fn.range().start.index
-    for ancestor in node.ancestors():
-        if ancestor.range().start.index <= stop:
-            return False
-        if ancestor.kind() == "return_statement":
-            return True
-    return False
-
-
-def _guarded_singleton(node: SgNode, fn: SgNode, ctx: FileContext) -> bool:
-    """`if client is None: client = Redis()` and the like: built once, then reused."""
-    stop = fn.range().start.index
-    for ancestor in node.ancestors():
-        if ancestor.range().start.index < stop:
-            break
-        if ancestor.kind() in ctx.adapter.if_kinds:
-            condition = ancestor.field("condition")
-            text = (condition.text() if condition else ancestor.text().split("\n", 1)[0])
-            if re.search(r"\bNone\b|\bnull\b|\bnil\b|!\s*[\w.]+|\bnot\b|undefined", text):
-                return True
-    return False
-
-
-def check_loop_pipeline(ctx: FileContext) -> None:
-    reported: set[int] = set()
-    for call in ctx.calls:
-        if not call.command or call.command in LOOP_EXEMPT or not ctx.is_redis(call) or ctx.is_pipeline(call):
-            continue
-        if call.splat:  # r.unlink(*batch): already one command per batch
-            continue
-        loop = ctx.enclosing_loop(call.node)
-        if loop is None or not ctx.adapter.loop_call_counts(call):
-            continue
-        body = ctx.adapter.loop_body(loop) or loop
-        start, end = body.range().start.index, body.range().end.index
-        if any(start <= v.range().start.index < end for v in ctx.assignments.get(call.receiver, [])):
-            continue  # a client made per iteration: a loop over nodes, not over keys
-        key = loop.range().start.index
-        if key in reported:
-            continue
-        reported.add(key)
-        ctx.report(LOOP_NO_PIPELINE, call.node,
-                   f"{call.command.upper()} issued once per loop iteration: each one waits a network round trip.")
-
-
-def check_del(ctx: FileContext) -> None:
-    collection_keys = {c.args[0].text() for c in ctx.calls if c.command in COLLECTION_WRITES and c.args and ctx.is_redis(c)}
-    for call in ctx.calls:
-        if call.command != "del" or not ctx.is_redis(call):
-            continue
-        if call.splat:
-            ctx.report(DEL_COLLECTION, call.node, "DEL of a whole batch of keys frees them all synchronously.")
-        elif any(a.text() in collection_keys for a in call.args):
-            ctx.report(DEL_COLLECTION, call.node,
-                       "DEL on a key this file fills as a collection: freeing a big one blocks the server.")
-
-
-def check_unbounded(ctx: FileContext) -> None:
-    for call in ctx.calls:
-        if not ctx.is_redis(call):
-            continue
-        if call.command == "hgetall":
-            ctx.report(UNBOUNDED_READ, call.node, "HGETALL reads the whole hash in one reply: fine for a small object "
-                       "hash, slow and blocking on one that grows.", severity=Severity.LOW)
-        elif call.command in UNBOUNDED:
-            ctx.report(UNBOUNDED_READ, call.node, f"{call.command.upper()} reads the whole collection in one reply.")
-        elif call.command in RANGE_READS and len(call.args) >= 3:
-            if call.args[1].text() == "0" and call.args[2].text().replace(" ", "") == "-1":
-                ctx.report(UNBOUNDED_READ, call.node, f"{call.command.upper()} 0 -1 reads the whole collection in one reply.")
-
-
-def check_timeouts(ctx: FileContext) -> None:
-    for ctor in ctx.news:
-        if not ctx.adapter.is_client_ctor(ctor):
-            continue
-        if ctx.adapter.timeout_set(ctor) is False:
-            ctx.report(NO_SOCKET_TIMEOUT, ctor.node)
-
-
 PLAIN_CONTAINERS = re.compile(
     r"^(new\s+)?(dict|set|list|OrderedDict|defaultdict|Counter|Map|Set|WeakMap|HashMap|TreeMap|LinkedHashMap|"
     r"ConcurrentHashMap|ArrayList|HashSet|make|cachetools\.\w+|LRUCache|TTLCache)\b")
@@ -747,6 +587,11 @@ def _resolve(ctx: FileContext, node: SgNode) -> SgNode:
         return node
     values = ctx.assignments.get(node.text(), [])
     return values[0] if len(values) == 1 else node
+
+
+def _same_function(a: SgNode, b: SgNode, ctx: FileContext) -> bool:
+    fa, fb = ctx.enclosing_functions(a), ctx.enclosing_functions(b)
+    return (fa[0].range().start.index if fa else -1) == (fb[0].range().start.index if fb else -1)
 
 
 def check_eval(ctx: FileContext) -> None:
@@ -799,24 +644,6 @@ def check_multi_exec(ctx: FileContext) -> None:
             break
 
 
-def check_cluster(ctx: FileContext) -> None:
-    for call in ctx.calls:
-        if call.command not in MULTI_KEY or not ctx.is_redis(call) or ctx.is_pipeline(call):
-            continue
-        keys = call.args
-        if call.command in ("mset", "msetnx") and len(keys) == 1 and keys[0].kind() in ("dictionary", "object"):
-            keys = keys[0].named_children()
-        elif call.command in ("mset", "msetnx"):
-            keys = keys[::2]
-        if call.command in ("smove", "lmove", "rpoplpush", "rename", "renamenx", "copy"):
-            keys = keys[:2]
-        if len(keys) < 2 and not call.splat:
-            continue
-        if any(ctx.adapter.has_hash_tag(k) for k in keys):
-            continue
-        ctx.report(CLUSTER_CROSSSLOT, call.node, into=ctx.cluster_candidates)
-
-
 def check_select(ctx: FileContext) -> None:
     for call in ctx.calls:
         if call.command == "select" and ctx.is_redis(call) and call.args:
@@ -835,18 +662,6 @@ def check_select(ctx: FileContext) -> None:
         match = URL_DB.match(value or "")
         if match and int(match.group(1)) != 0:
             ctx.report(SELECT_DB, node, f"URL selects database {match.group(1)}: numbered databases are not supported on Cluster.")
-
-
-def check_flush(ctx: FileContext) -> None:
-    for call in ctx.calls:
-        if call.command in ("flushall", "flushdb") and ctx.is_redis(call):
-            ctx.report(FLUSH_IN_CODE, call.node, f"{call.command.upper()} in application code erases the whole database.")
-
-
-def check_xadd(ctx: FileContext) -> None:
-    for call in ctx.calls:
-        if call.command == "xadd" and ctx.is_redis(call) and not ctx.adapter.xadd_trimmed(call):
-            ctx.report(XADD_NO_MAXLEN, call.node)
 
 
 KEYED = COMMANDS - {"eval", "evalsha", "keys", "flushall", "flushdb", "select", "multi", "exec", "publish", "watch"}
@@ -914,9 +729,8 @@ def _report_line(ctx: FileContext, rule: Rule, line: int, message: str | None = 
     ctx.findings.append(make_finding(rule, message=message, path=ctx.path, line=line, evidence=evidence))
 
 
-CHECKS = (check_keys, check_set_ttl, check_client_per_request, check_loop_pipeline, check_del, check_unbounded,
-          check_timeouts, check_eval, check_multi_exec, check_cluster, check_select, check_flush, check_xadd,
-          check_key_names, check_inline_lua)
+# The checks one file decides alone; the rest query the program model (rules.py).
+LOCAL_CHECKS = (check_eval, check_multi_exec, check_select, check_key_names, check_inline_lua)
 
 
 # --- files ------------------------------------------------------------------------------------
@@ -925,9 +739,8 @@ CHECKS = (check_keys, check_set_ttl, check_client_per_request, check_loop_pipeli
 @dataclass
 class FileResult:
     findings: list[Finding]
-    cluster_candidates: list[Finding]
     facts: Counter
-    uses_cluster: bool
+    model: "FileFacts | None" = None
 
 
 def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
@@ -955,9 +768,11 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
     ctx.plain_vars = {name for name, values in ctx.assignments.items()
                       if name not in ctx.client_vars and values and all(_is_plain_container(v) for v in values)}
     ctx.plain_vars |= adapter.foreign_names(nodes)
-    for check in CHECKS:
+    for check in LOCAL_CHECKS:
         check(ctx)
     adapter.extra(ctx)
+    from ask_redis.review.model import extract
+    file_model = extract(ctx, ctx.is_redis)
     # The checklist's evidence counts application code only, as the findings do.
     redis_calls = [] if ctx.is_test else [c for c in ctx.calls if ctx.is_redis(c)]
     ctx.facts["redis_calls"] += len(redis_calls)
@@ -967,20 +782,20 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
     if not ctx.is_test:
         ctx.facts["clients_built"] += sum(1 for c in ctx.news if adapter.is_client_ctor(c))
         ctx.facts["pipelines"] += sum(1 for c in ctx.calls if c.method.lower() in ("pipeline", "pipelined", "txpipelined"))
-    return FileResult(ctx.findings, ctx.cluster_candidates, ctx.facts, adapter.uses_cluster(text))
+    return FileResult(ctx.findings, ctx.facts, file_model)
 
 
 def analyze_lua_file(text: str, path: str) -> FileResult:
     lines = text.splitlines()
     findings = []
     if TEST_PATH.search(path):
-        return FileResult(findings, [], Counter(), False)
+        return FileResult(findings, Counter())
     for hit in lua.analyze(text):
         evidence = lines[hit.line - 1].strip()[:200] if 0 < hit.line <= len(lines) else ""
         if IGNORE.search(evidence):
             continue
         findings.append(make_finding(hit.rule, message=hit.message, path=path, line=hit.line, evidence=evidence))
-    return FileResult(findings, [], Counter(lua_scripts=1), False)
+    return FileResult(findings, Counter(lua_scripts=1))
 
 
 def adapters() -> dict[str, Adapter]:
@@ -1008,6 +823,7 @@ class ScanResult:
     facts: Counter
     uses_cluster: bool
     errors: list[str]
+    program: "Program | None" = None
 
 
 def rg_binary() -> str | None:
@@ -1153,21 +969,23 @@ def scan(root: Path) -> ScanResult:
             pool.shutdown(cancel_futures=True)
 
     findings: list[Finding] = []
-    cluster: list[Finding] = []
     facts: Counter = Counter()
     errors: list[str] = []
-    uses_cluster = False
+    files = []
     for rel, result, error in results:
         if error:
             errors.append(f"{rel}: {error}")
         if result is None:
             continue
         findings += result.findings
-        cluster += result.cluster_candidates
         facts += result.facts
-        uses_cluster = uses_cluster or result.uses_cluster
-    if uses_cluster:
-        findings += cluster
+        if result.model is not None:
+            files.append(result.model)
+    from ask_redis.review import rules
+    from ask_redis.review.model import Program
+
+    program = Program(files)
+    findings += rules.run(base if root.is_file() else root, program)
     findings.sort(key=lambda f: (-f.severity, f.path or "", f.line or 0, f.rule_id))
     errors.sort()
-    return ScanResult(findings, candidates.searched, analyzed, facts, uses_cluster, errors)
+    return ScanResult(findings, candidates.searched, analyzed, facts, program.uses_cluster, errors, program)

@@ -181,25 +181,5 @@ class PythonAdapter(Adapter):
     def uses_cluster(self, text: str) -> bool:
         return bool(re.search(r"RedisCluster|redis\.cluster|ClusterConnectionPool", text))
 
-    def extra(self, ctx: FileContext) -> None:
-        pickles = [c for c in ctx.calls if c.receiver in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle")
-                   and c.method in ("dumps", "loads")]
-        if not pickles:
-            return
-        redis_calls = [c for c in ctx.calls if ctx.is_redis(c)]
-        if not redis_calls:
-            return
-        redis_starts = {c.node.range().start.index for c in redis_calls}
-        for call in pickles:
-            near = any(a.range().start.index in redis_starts for a in call.node.ancestors()) or any(
-                c.range().start.index in redis_starts for c in call.node.find_all(kind="call"))
-            if not near:
-                fns = ctx.enclosing_functions(call.node)
-                scope = fns[0].range() if fns else None
-                near = scope is not None and any(
-                    scope.start.index <= c.node.range().start.index < scope.end.index for c in redis_calls)
-            if near:
-                ctx.report(PICKLE_VALUES, call.node, f"pickle.{call.method} on a value kept in Redis.")
-
 
 ADAPTERS = [PythonAdapter()]

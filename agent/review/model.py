@@ -1,0 +1,607 @@
+"""The program model: how the whole program uses Redis, built once per review, queried by every rule.
+
+Stage 1 (`extract`, per file, in worker processes) reads one syntax tree into plain facts: the
+functions, every call that may issue a Redis command (with its key expression, loop, pipeline and
+TTL), calls between functions, client constructions, names bound to calls, imports and pickle
+calls. Stage 2 (`Program`) joins the files: which names are Redis clients anywhere (factories,
+module globals, attributes, loop variables over client lists), which functions issue commands
+directly or through their callees, which functions are forwarding wrappers (their findings move to
+their callers), and the key families with their types, TTLs, bounds, writers and readers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from ast_grep_py import SgNode
+
+from ask_redis.review import keys as keymod
+from ask_redis.review.keys import KeyExpr, KeyFamily
+
+# Commands that a worker loop legitimately repeats (blocking pops, consumers, cursors, transactions).
+LOOP_EXEMPT = {"blpop", "brpop", "brpoplpush", "blmove", "bzpopmin", "bzpopmax", "xread", "xreadgroup",
+               "scan", "sscan", "hscan", "zscan", "watch", "multi", "exec", "select", "subscribe", "psubscribe",
+               "unwatch", "discard", "ping", "quit", "close"}
+WHOLE_READS = {"hgetall", "smembers", "hkeys", "hvals"}
+RANGE_READS = {"lrange", "zrange", "zrevrange"}
+# Method names too common to join a call to a repository function by name alone.
+COMMON_NAMES = set("""
+get set add update append pop keys values items run call send close open read write delete remove put post
+start stop init main setup apply map filter reduce join split format load dump save next list dict str int len
+print log info debug warn error emit push then catch resolve reject find create build make new from to of
+has contains clear reset size count sort copy with exec execute query fetch handle process parse render
+""".split())
+MAIN_LIKE = re.compile(r"(?i)^(main|run|cli|setup|set_up|init|__init__|__post_init__|initialize|configure\w*|create_app|"
+                       r"make_app|app_factory|start\w*|run\w*|\w*worker\w*|serve\w*|listen\w*|bootstrap|register\w*|on_startup|lifespan|command|handle_command|"
+                       r"constructor|<module>|init\w*|New\w*|new\w*|Bean|connect|get_connection|provide\w*)$")
+SCRIPT_PATH = re.compile(r"(^|/)(scripts?|bin|tools|tasks|management/commands|cmd|examples?|demo|benchmarks?|bench|"
+                         r"docs?|migrations)(/|$)")
+
+
+@dataclass
+class Site:
+    path: str
+    line: int
+    col: int
+    func: str  # id of the enclosing function ("" at module level)
+    evidence: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class RCall:
+    """A call that may issue a Redis command."""
+
+    site: Site
+    command: str
+    method: str
+    receiver: str
+    receiver_text: str
+    key: KeyExpr
+    nargs: int
+    splat: bool
+    list_arg: bool  # one non-literal argument to a multi-key command: a list of keys
+    ttl: bool  # the command itself sets a TTL
+    trims: bool  # XADD MAXLEN, LTRIM ...
+    fixed_fields: bool | None  # hash writes: literal field names
+    whole: bool  # reads the whole collection
+    in_loop: int | None  # line of the enclosing batch loop
+    counts_in_loop: bool  # a round trip per iteration (not an un-awaited write queued on the socket)
+    pipelined: bool
+    certain: bool  # the receiver is a client built in this file
+    plain: bool  # the receiver is known not to be Redis (a dict, a Map, Django's cache)
+    test: bool
+    hash_tag: bool = False
+
+
+@dataclass
+class OCall:
+    """A call to a function by name (maybe one of the repository's)."""
+
+    site: Site
+    name: str
+    receiver_text: str
+    self_call: bool
+    in_loop: int | None
+    pipelined: bool
+    args: list[KeyExpr]
+    stored: bool  # the result is kept on an object or at module level
+    test: bool
+
+
+@dataclass
+class Ctor:
+    site: Site
+    lang: str
+    returned: bool
+    stored: bool  # self.client = ... / module level / a field
+    guarded: bool  # if client is None: client = ...
+    in_loop: bool
+    handler: bool
+    bare: bool  # a single connection with no pool
+    timeout: bool | None
+    url_arg: str | None  # from_url(VAR): the variable's text
+    assigned: str | None
+    test: bool
+    db: tuple[int, int, int] | None = None  # (number, line, col)
+
+
+@dataclass
+class Func:
+    id: str
+    name: str
+    path: str
+    line: int
+    params: tuple[str, ...]
+    handler: bool
+    cached: bool
+    test: bool
+    statements: int
+    cls: str = ""
+
+
+@dataclass
+class FileFacts:
+    path: str
+    lang: str
+    test: bool
+    rcalls: list[RCall] = field(default_factory=list)
+    ocalls: list[OCall] = field(default_factory=list)
+    ctors: list[Ctor] = field(default_factory=list)
+    funcs: list[Func] = field(default_factory=list)
+    bindings: list[tuple[str, str, bool]] = field(default_factory=list)  # (name, callee, at module level)
+    loop_vars: list[tuple[str, str]] = field(default_factory=list)  # (variable, iterable's last name)
+    client_lists: list[str] = field(default_factory=list)  # names bound to a list holding clients
+    imports: list[str] = field(default_factory=list)
+    pickles: list[tuple[Site, str]] = field(default_factory=list)
+    uses_cluster: bool = False
+    local_findings: list = field(default_factory=list)  # findings the file alone decides
+    cluster_local: list = field(default_factory=list)
+    facts: Counter = field(default_factory=Counter)
+    lua_scripts: int = 0
+
+
+# --- stage 1 ----------------------------------------------------------------------------------
+
+_REQUEST_SCOPE = re.compile(
+    r"(?i)handler$|^handle|view$|endpoint|controller|^lambda_handler$|@(Get|Post|Put|Delete|Patch|Request)Mapping|"
+    r"@(GET|POST|PUT|DELETE|Path)\b|\.(route|get|post|put|patch|delete|websocket|api_route)\(|api_view|"
+    r"\b(app|router|server|fastify|api|routes?)\.(get|post|put|patch|delete|all|use|route|handle)\b|\.task\b|shared_task")
+_REQUEST_PARAMS = re.compile(
+    r"\b(request|req|res|reply)\b|http\.ResponseWriter|http\.Request|gin\.Context|echo\.Context|fiber\.Ctx|"
+    r"HttpServletRequest|ServerRequest|HttpRequest")
+_CACHED = re.compile(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@Produces|@PostConstruct|fixture|"
+                     r"on_event|beforeAll|before\b|sync\.Once|once\.Do")
+_PARAM_NAME = re.compile(r"[A-Za-z_$][\w$]*")
+_HASH_WRITES = {"hset", "hmset", "hsetnx"}
+_MULTI_KEY_LISTS = {"mget", "del", "unlink", "exists", "touch", "sunion", "sinter", "sdiff", "pfcount", "watch"}
+
+
+def _params(adapter, fn: SgNode) -> tuple[str, ...]:
+    text = adapter.function_params(fn)
+    names = []
+    for part in re.split(r",(?![^()<>\[\]{}]*[)>\]}])", text.strip("()")):
+        part = part.strip()
+        if not part:
+            continue
+        part = re.sub(r"=.*$", "", part).strip()  # defaults
+        part = re.sub(r":.*$", "", part).strip() if adapter.lang in ("python", "typescript", "tsx") else part
+        words = _PARAM_NAME.findall(part)
+        if not words:
+            continue
+        # Java/Go put the type beside the name: Java `String key` (name last), Go `key string` (name first)
+        names.append(words[0] if adapter.lang == "go" else words[-1] if adapter.lang == "java" else words[0])
+    return tuple(n for n in names if n not in ("self", "cls", "this"))
+
+
+def _statements(adapter, fn: SgNode) -> int:
+    body = fn.field("body")
+    if body is None:
+        return 1  # an arrow function with an expression body
+    named = [c for c in body.named_children() if "comment" not in c.kind() and c.kind() not in ("expression_statement",) or
+             c.kind() == "expression_statement" and not c.text().startswith(('"""', "'''", '"', "'"))]
+    return len(named) if body.kind() in ("block", "statement_block", "compound_statement", "constructor_body") else 1
+
+
+def _ttl_in_command(adapter, call) -> bool:
+    command = call.command
+    if command in keymod.TTL_WRITES:
+        return True
+    if command in ("set", "getex"):
+        return adapter.ttl_given(call)
+    if command in ("hset", "hsetex") and adapter.name == "java":
+        return False
+    return False
+
+
+def _fixed_fields(adapter, call) -> bool | None:
+    if call.command not in _HASH_WRITES:
+        return None
+    args = call.args[1:]
+    mapping = call.kwargs.get("mapping")
+    if mapping is not None:
+        args = [mapping]
+    if not args:
+        return None if call.splat else True
+    first = args[0]
+    if adapter.literal(first) is not None:
+        return True  # hset(key, "field", value, ...)
+    if first.kind() in ("dictionary", "object", "composite_literal"):
+        pairs = [p for p in first.named_children() if p.kind() in ("pair", "keyed_element", "shorthand_property_identifier")]
+        return all(p.kind() == "shorthand_property_identifier" or
+                   adapter.literal(p.field("key") or p.named_children()[0]) is not None or
+                   (p.field("key") or p.named_children()[0]).kind() in ("property_identifier", "field_identifier")
+                   for p in pairs) if pairs else True
+    return False
+
+
+def _whole_read(call) -> bool:
+    if call.command in WHOLE_READS:
+        return True
+    if call.command in RANGE_READS and len(call.args) >= 3:
+        return call.args[1].text() == "0" and call.args[2].text().replace(" ", "") in ("-1", "-1L")
+    return False
+
+
+def _stored(node: SgNode, adapter) -> bool:
+    """The value is kept beyond the call: on self/this, in a field, at module level."""
+    parent = node.parent()
+    while parent is not None and parent.kind() in ("await", "await_expression", "parenthesized_expression", "as_expression",
+                                                   "type_assertion", "non_null_expression"):
+        parent = parent.parent()
+    if parent is None:
+        return False
+    if parent.kind() in ("assignment", "assignment_expression", "augmented_assignment"):
+        left = parent.field("left")
+        return left is not None and bool(re.match(r"(self|this|cls|\w+)\.", left.text()))
+    if parent.kind() in ("field_declaration", "public_field_definition", "field_definition", "property_declaration"):
+        return True
+    if parent.kind() == "variable_declarator":
+        grand = parent.parent()
+        return grand is not None and grand.kind() == "field_declaration"
+    if parent.kind() in ("keyed_element", "pair", "field_initializer"):
+        return True  # a struct/object field: lives as long as the object
+    return False
+
+
+def _guarded(node: SgNode, fn: SgNode | None, adapter) -> bool:
+    stop = fn.range().start.index if fn is not None else -1
+    for ancestor in node.ancestors():
+        if ancestor.range().start.index < stop:
+            break
+        if ancestor.kind() in adapter.if_kinds or ancestor.kind() in ("conditional_expression", "ternary_expression",
+                                                                      "binary_expression", "boolean_operator"):
+            text = ancestor.text().split("\n", 1)[0]
+            if re.search(r"\bNone\b|\bnull\b|\bnil\b|!\s*[\w.]+|\bnot\b|undefined|\?\?|\|\||\bor\b", text):
+                return True
+    return False
+
+
+def _returned(node: SgNode, fn: SgNode | None) -> bool:
+    if fn is None:
+        return False
+    stop = fn.range().start.index
+    for ancestor in node.ancestors():
+        if ancestor.range().start.index <= stop:
+            break
+        if ancestor.kind() in ("return_statement", "yield"):
+            return True
+    body = fn.field("body")
+    # an arrow function or lambda whose body is the call
+    return body is not None and body.range().start.index == node.range().start.index
+
+
+def extract(ctx, is_redis_local) -> FileFacts:
+    """Stage 1 for one parsed file. `ctx` is the engine's FileContext (calls, news, scopes, assignments)."""
+    adapter = ctx.adapter
+    facts = FileFacts(ctx.path, adapter.name, ctx.is_test)
+    lines = ctx.lines
+    func_ids: dict[int, Func] = {}
+    fn_nodes: dict[int, SgNode] = {}
+
+    def evidence(line: int) -> str:
+        return lines[line - 1].strip()[:200] if 0 < line <= len(lines) else ""
+
+    def func_of(node: SgNode) -> tuple[Func | None, SgNode | None]:
+        fns = ctx.enclosing_functions(node)
+        if not fns:
+            return None, None
+        fn = fns[0]
+        key = fn.range().start.index
+        if key not in func_ids:
+            name = adapter.function_name(fn)
+            markers = adapter.function_markers(fn)
+            params_text = adapter.function_params(fn)
+            outer = [adapter.function_name(f) for f in fns[1:]]
+            func_ids[key] = Func(
+                id=f"{ctx.path}:{fn.range().start.line + 1}", name=name or "<anonymous>", path=ctx.path,
+                line=fn.range().start.line + 1, params=_params(adapter, fn),
+                handler=bool(_REQUEST_SCOPE.search(name) or _REQUEST_SCOPE.search(markers) or _REQUEST_PARAMS.search(params_text)),
+                cached=bool(_CACHED.search(markers)) or fn.kind() in ("constructor_declaration", "static_initializer"),
+                test=ctx.is_test or ctx.in_test_code(fn) or ctx._is_test_function(fn), statements=_statements(adapter, fn),
+                cls=next((o for o in outer if o), ""))
+            fn_nodes[key] = fn
+        return func_ids[key], fn
+
+    def site(node: SgNode, func: Func | None) -> Site:
+        start = node.range().start
+        return Site(ctx.path, start.line + 1, start.column + 1, func.id if func else "", evidence(start.line + 1))
+
+    constants = {name: adapter.literal(values[0]) for name, values in ctx.assignments.items()
+                 if len(values) == 1 and adapter.literal(values[0]) is not None}
+
+    for call in ctx.calls:
+        func, fn = func_of(call.node)
+        params = func.params if func else ()
+        loop = ctx.enclosing_loop(call.node)
+        in_loop = loop.range().start.line + 1 if loop is not None else None
+        if call.command:
+            local = is_redis_local(call)
+            plain = call.receiver in ctx.plain_vars or call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os",
+                                                                          "JSON", "Array", "Promise", "Math", "console")
+            if not local and not call.receiver and not call.receiver_text:
+                local = False
+            key = keymod.key_expr(adapter, call.args[0], constants, params) if call.args else KeyExpr(None, None)
+            facts.rcalls.append(RCall(
+                site=site(call.node, func), command=call.command, method=call.method, receiver=call.receiver,
+                receiver_text=call.receiver_text, key=key, nargs=len(call.args) + len(call.kwargs), splat=call.splat,
+                list_arg=(call.command in _MULTI_KEY_LISTS and len(call.args) == 1 and not call.splat
+                          and adapter.literal(call.args[0]) is None and key.pattern is None)
+                         or (call.command in _MULTI_KEY_LISTS and bool(call.args) and call.args[0].kind() in ("list", "array", "list_comprehension")),
+                ttl=_ttl_in_command(adapter, call), trims=call.command in keymod.TRIMS or (call.command == "xadd" and adapter.xadd_trimmed(call)),
+                fixed_fields=_fixed_fields(adapter, call), whole=_whole_read(call), in_loop=in_loop,
+                counts_in_loop=adapter.loop_call_counts(call), pipelined=ctx.is_pipeline(call),
+                certain=bool(local),
+                plain=plain, test=ctx.is_test or (func.test if func else False),
+                hash_tag=any(adapter.has_hash_tag(a) for a in call.args)))
+        else:
+            name = call.method
+            if not name or not re.match(r"[A-Za-z_$]", name):
+                continue
+            receiver = call.receiver_text
+            args = [keymod.key_expr(adapter, a, constants, params) for a in call.args[:3]]
+            facts.ocalls.append(OCall(
+                site=site(call.node, func), name=name, receiver_text=receiver,
+                self_call=receiver in ("self", "this", "cls", ""),
+                in_loop=in_loop if adapter.loop_call_counts(call) or adapter.name not in ("javascript", "typescript", "tsx") else None,
+                pipelined=bool(re.search(r"(?i)pipe|batch|multi", receiver)), args=args,
+                stored=_stored(call.node, adapter) or func is None, test=ctx.is_test or (func.test if func else False)))
+            binding = adapter.assigned_name(call.node)
+            if binding:
+                facts.bindings.append((binding, name, func is None or _stored(call.node, adapter)))
+
+    for ctor in ctx.news:
+        if not adapter.is_client_ctor(ctor):
+            continue
+        func, fn = func_of(ctor.node)
+        timeout = adapter.timeout_set(ctor)
+        url_arg = None
+        if ctor.method == "from_url" and ctor.args and adapter.literal(ctor.args[0]) is None:
+            url_arg = ctor.args[0].text()
+            timeout = None if ("socket_timeout" in ctor.kwargs or ctor.splat) else False
+        found_db = adapter.db_number(ctor)
+        facts.ctors.append(Ctor(
+            site=site(ctor.node, func), lang=adapter.name, returned=_returned(ctor.node, fn),
+            stored=func is None or _stored(ctor.node, adapter), guarded=_guarded(ctor.node, fn, adapter),
+            in_loop=ctx.enclosing_loop(ctor.node) is not None,
+            handler=bool(func and func.handler), bare=adapter.is_bare_connection(ctor), timeout=timeout,
+            url_arg=url_arg, assigned=adapter.assigned_name(ctor.node), test=ctx.is_test or bool(func and func.test),
+            db=(found_db[0], found_db[1].range().start.line + 1, found_db[1].range().start.column + 1) if found_db else None))
+
+    # loop variables over lists of clients: `for conn in self.connections: conn.keys(...)`
+    for name, values in ctx.assignments.items():
+        for value in values:
+            kind = value.kind()
+            if kind in ("for_statement", "for_in_clause", "enhanced_for_statement", "for_in_statement"):
+                iterable = value.field("right") or value.field("value")
+                if iterable is not None:
+                    facts.loop_vars.append((name, _last_name(iterable.text())))
+            elif kind in ("list", "array", "list_comprehension", "tuple", "array_creation_expression", "composite_literal"):
+                if re.search(r"(?i)\b(Redis|StrictRedis|from_url|createClient|NewClient|Jedis|RedisCluster)\b", value.text()):
+                    facts.client_lists.append(name)
+    facts.funcs = list(func_ids.values())
+    facts.imports = _imports(ctx)
+    for call in ctx.calls:
+        if call.receiver in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle") and call.method in ("loads", "load"):
+            func, _ = func_of(call.node)
+            facts.pickles.append((site(call.node, func), f"{call.receiver}.{call.method}"))
+    facts.uses_cluster = adapter.uses_cluster(ctx.text)
+    return facts
+
+
+def _last_name(text: str) -> str:
+    names = re.findall(r"[A-Za-z_$][\w$]*", text.split("(")[0])
+    return names[-1] if names else ""
+
+
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))|require\(\s*['\"]([^'\"]+)['\"]\s*\)|"
+                     r"from\s+['\"]([^'\"]+)['\"]|^\s*import\s+(?:static\s+)?([\w.]+)\s*;", re.M)
+
+
+def _imports(ctx) -> list[str]:
+    found = []
+    for match in _IMPORT.finditer(ctx.text):
+        name = next((g for g in match.groups() if g), "")
+        if name:
+            found.append(name)
+    return found
+
+
+# --- stage 2 ----------------------------------------------------------------------------------
+
+CLIENT_NAME = re.compile(
+    r"(?i)(redis|rdb|rds|jedis|lettuce|valkey|keydb|dragonfly)(_?(client|conn|connection|cli|db|pool|cluster|instance|store))?s?$|"
+    r"(?-i:^r$)|^rc$|^redisClient$|^client$|^conn(ection)?$|commands$|^sync$|^async$|^reactive$|^cmds?$|^pipe(line)?$")
+
+
+class Program:
+    """The files joined: client names, Redis functions, wrappers, key families."""
+
+    def __init__(self, files: list[FileFacts]):
+        self.files = files
+        self.funcs: dict[str, Func] = {f.id: f for facts in files for f in facts.funcs}
+        self.by_name: dict[str, list[Func]] = defaultdict(list)
+        for func in self.funcs.values():
+            self.by_name[func.name].append(func)
+        self.uses_cluster = any(f.uses_cluster for f in files)
+        self._clients()
+        self._summaries()
+        self._families()
+
+    # -- handles ----------------------------------------------------------------------------
+    def _clients(self) -> None:
+        """Names that hold Redis clients anywhere in the program, and factory functions that return one."""
+        self.factories: dict[str, list[Ctor]] = defaultdict(list)
+        names: set[str] = set()
+        for facts in self.files:
+            for ctor in facts.ctors:
+                if ctor.assigned:
+                    names.add(ctor.assigned)
+                if ctor.returned and ctor.site.func:
+                    func = self.funcs.get(ctor.site.func)
+                    if func is not None:
+                        self.factories[func.name].append(ctor)
+        # factories of factories: def get_redis(): return _make_pool_client()
+        for _ in range(2):
+            for facts in self.files:
+                for call in facts.ocalls:
+                    if call.name in self.factories and call.site.func:
+                        func = self.funcs.get(call.site.func)
+                        if func is not None and func.name not in self.factories and func.statements <= 3 and \
+                                call.site.evidence.lstrip().startswith("return"):
+                            self.factories[func.name] += self.factories[call.name]
+        for facts in self.files:
+            for name, callee, _ in facts.bindings:
+                if callee in self.factories or callee in ("getConnection", "getResource", "connect", "getClient",
+                                                          "get_redis_connection", "get_client", "getRedis", "get_redis"):
+                    names.add(name)
+        lists = {n for facts in self.files for n in facts.client_lists}
+        for facts in self.files:
+            for var, iterable in facts.loop_vars:
+                if iterable in lists or (CLIENT_NAME.search(iterable.rstrip("s")) and iterable.lower() != "clients"[:0]):
+                    names.add(var)
+        self.client_names = {n for n in names if n and n not in COMMON_NAMES and n not in ("self", "this")}
+
+    def is_redis(self, call: RCall) -> bool:
+        if call.plain:
+            return False
+        if call.certain:
+            return True
+        if call.receiver in self.client_names:
+            return True
+        head = _last_name(call.receiver_text)
+        if call.receiver_text.endswith(")") and head in self.factories:
+            return True
+        return False
+
+    # -- call summaries ------------------------------------------------------------------------
+    def _summaries(self) -> None:
+        """Which functions issue commands (directly or through callees) and which only forward one."""
+        self.direct: dict[str, list[RCall]] = defaultdict(list)
+        self.redis_calls: list[RCall] = []
+        for facts in self.files:
+            for call in facts.rcalls:
+                if self.is_redis(call):
+                    self.redis_calls.append(call)
+                    if call.site.func:
+                        self.direct[call.site.func].append(call)
+        self.wrappers: dict[str, RCall] = {}  # function id -> the one command it forwards
+        for fid, calls in self.direct.items():
+            func = self.funcs.get(fid)
+            if func is None or len(calls) != 1 or func.statements > 2:
+                continue
+            call = calls[0]
+            if call.key.param is not None and call.key.param in func.params:
+                self.wrappers[fid] = call
+        # Functions that issue round trips: direct calls not on a pipeline, or calls to such functions.
+        self.issues: dict[str, str] = {}  # function id -> the first command it issues
+        for fid, calls in self.direct.items():
+            unbatched = [c for c in calls if not c.pipelined and c.command not in LOOP_EXEMPT]
+            if unbatched:
+                self.issues[fid] = unbatched[0].command
+        self.calls_by_func: dict[str, list[OCall]] = defaultdict(list)
+        for facts in self.files:
+            for call in facts.ocalls:
+                self.calls_by_func[call.site.func].append(call)
+        changed = True
+        rounds = 0
+        while changed and rounds < 6:
+            changed, rounds = False, rounds + 1
+            for fid, calls in self.calls_by_func.items():
+                if not fid or fid in self.issues:
+                    continue
+                for call in calls:
+                    target = self.resolve(call)
+                    if target is not None and target.id in self.issues and target.id != fid:
+                        self.issues[fid] = self.issues[target.id]
+                        changed = True
+                        break
+
+    def resolve(self, call: OCall) -> Func | None:
+        """The repository function a call reaches, when the name says so unambiguously enough."""
+        candidates = self.by_name.get(call.name)
+        if not candidates:
+            return None
+        same_file = [f for f in candidates if f.path == call.site.path]
+        if call.self_call and same_file:
+            return same_file[0]
+        if call.name in COMMON_NAMES or len(call.name) < 4:
+            return None
+        if len(candidates) > 3:
+            return None
+        return same_file[0] if same_file else candidates[0]
+
+    def wrapper_command(self, call: OCall) -> tuple[RCall, KeyExpr] | None:
+        """A call to a forwarding wrapper, as the command it issues with the caller's key."""
+        target = self.resolve(call) if call.name not in COMMON_NAMES or call.self_call else None
+        if target is None and call.name in keymod.WRITE_TYPES.keys() | keymod.READ_TYPES.keys():
+            target = next((f for f in self.by_name.get(call.name, []) if f.id in self.wrappers), None)
+        if target is None or target.id not in self.wrappers:
+            return None
+        inner = self.wrappers[target.id]
+        key = inner.key
+        if inner.key.param is not None and inner.key.param in target.params:
+            index = target.params.index(inner.key.param)
+            if index < len(call.args):
+                key = call.args[index]
+        return inner, key
+
+    # -- key families ------------------------------------------------------------------------
+    def _families(self) -> None:
+        self.families: dict[str, KeyFamily] = {}
+        self.uses: list[tuple[RCall, KeyExpr, Site]] = []  # every command on a key: (the command, its key, where)
+        for call in self.redis_calls:
+            if call.site.func in self.wrappers:
+                continue  # the wrapper's callers are the uses
+            self.uses.append((call, call.key, call.site))
+        for facts in self.files:
+            for call in facts.ocalls:
+                found = self.wrapper_command(call)
+                if found is not None:
+                    self.uses.append((found[0], found[1], call.site))
+        for call, key, where in self.uses:
+            if key.pattern is None or call.test:
+                continue
+            family = self.families.get(key.pattern)
+            if family is None:
+                family = self.families[key.pattern] = KeyFamily(key.pattern, key.display or key.pattern)
+            command = call.command
+            family.commands.add(command)
+            kind = keymod.WRITE_TYPES.get(command) or keymod.READ_TYPES.get(command)
+            if kind:
+                family.types.add(kind)
+            if command in keymod.WRITE_TYPES:
+                family.writers.append(where.where)
+                if call.ttl:
+                    family.writes_with_ttl += 1
+                    family.expires.append(where.where)
+                else:
+                    family.writes_without_ttl += 1
+                if command in _HASH_WRITES:
+                    fixed = call.fixed_fields
+                    family.fixed_fields = (fixed is not False) if family.fixed_fields is None else (family.fixed_fields and fixed is not False)
+            elif kind:
+                family.readers.append(where.where)
+            if command in keymod.EXPIRE_COMMANDS:
+                family.expires.append(where.where)
+                family.expire_calls += 1
+            if call.trims:
+                family.trims.append(where.where)
+            if command in keymod.BOUNDING:
+                family.removals += 1
+
+    def family(self, key: KeyExpr) -> KeyFamily | None:
+        return self.families.get(key.pattern) if key.pattern else None
+
+    def callers(self, func: Func) -> list[OCall]:
+        found = []
+        for facts in self.files:
+            for call in facts.ocalls:
+                if call.name == func.name and self.resolve(call) is func:
+                    found.append(call)
+        return found

@@ -1,0 +1,390 @@
+"""The static rules, each a query over the program model (model.Program), each finding citing the
+evidence it used: the key family, its writers, its bound or the lack of one, the caller in a loop."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ask_redis.review import engine
+from ask_redis.review.findings import Finding, Rule, Severity, make_finding
+from ask_redis.review.model import MAIN_LIKE, SCRIPT_PATH, Ctor, Program, RCall, Site
+
+MULTI_KEY = {"mget", "mset", "msetnx", "del", "unlink", "exists", "sunion", "sinter", "sdiff", "sunionstore",
+             "sinterstore", "sdiffstore", "zunionstore", "zinterstore", "smove", "rename", "renamenx",
+             "rpoplpush", "lmove", "pfmerge", "pfcount", "copy", "touch"}
+TWO_KEY = {"smove", "lmove", "rpoplpush", "rename", "renamenx", "copy"}
+DEV_FILES = ("Makefile", "makefile", "GNUmakefile", "package.json", "tox.ini", "noxfile.py", "justfile", "Justfile",
+             "Taskfile.yml", "Taskfile.yaml", "pytest.ini", "setup.cfg", "conftest.py", "Rakefile", "Procfile.dev")
+DEV_DIRS = (".github/workflows", ".circleci", ".gitlab-ci.yml", ".travis.yml", "tests", "test")
+CONFIG_GLOBS = ("*.env*", ".env*", "*settings*.py", "*config*.py", "*config*.{js,ts,json,yml,yaml,toml}", "*compose*.y*ml",
+                "values*.y*ml", "*.properties", "application*.y*ml", "*.ini", "*.cfg")
+
+
+class Context:
+    """What the rules need beyond the model: the tree's dev tooling and configuration."""
+
+    def __init__(self, root: Path, program: Program):
+        self.root = root
+        self.program = program
+        self.findings: list[Finding] = []
+        self._dev_refs: set[str] | None = None
+        self._config_timeouts: bool | None = None
+
+    def report(self, rule: Rule, site: Site, message: str, severity: Severity | None = None) -> None:
+        if engine.IGNORE.search(site.evidence) and _ignored(rule, site.evidence):
+            return
+        self.findings.append(make_finding(rule, message=message, severity=severity, path=site.path, line=site.line,
+                                          column=site.col, evidence=site.evidence))
+
+    @property
+    def dev_refs(self) -> set[str]:
+        """Names of files that test runners, Makefiles, package.json scripts and CI files run."""
+        if self._dev_refs is None:
+            text = []
+            for name in DEV_FILES:
+                for path in _find(self.root, name, depth=2):
+                    text.append(_read(path))
+            for name in DEV_DIRS[:4]:
+                folder = self.root / name
+                if folder.is_dir():
+                    text += [_read(p) for p in list(folder.rglob("*.y*ml"))[:50]]
+                elif folder.is_file():
+                    text.append(_read(folder))
+            words = set(re.findall(r"[\w./-]+", "\n".join(text)))
+            self._dev_refs = {Path(w).name for w in words} | {Path(w).stem for w in words}
+        return self._dev_refs
+
+    def dev_tooling(self, path: str) -> bool:
+        if engine.TEST_PATH.search(path):
+            return True
+        name = Path(path).name
+        stem = Path(path).stem
+        referenced = name in self.dev_refs or (stem in self.dev_refs and len(stem) > 4)
+        imported = any(stem in imp.split(".")[-1].split("/")[-1] for f in self.program.files if f.path != path
+                       and not f.test for imp in f.imports) if referenced else False
+        return referenced and not imported
+
+    @property
+    def config_timeouts(self) -> bool:
+        """Whether the repository's configuration sets a socket timeout for Redis anywhere."""
+        if self._config_timeouts is None:
+            found = False
+            for pattern in CONFIG_GLOBS:
+                for path in _glob(self.root, pattern):
+                    text = _read(path)
+                    if re.search(r"(?i)redis", text) and re.search(r"(?i)socket_timeout|socket_connect_timeout|"
+                                                                     r"SOCKET_TIMEOUT|socketTimeout|commandTimeout", text):
+                        found = True
+                        break
+                if found:
+                    break
+            self._config_timeouts = found
+        return self._config_timeouts
+
+
+def _find(root: Path, name: str, depth: int) -> list[Path]:
+    found = []
+    for level in range(depth + 1):
+        found += [p for p in root.glob("/".join(["*"] * level + [name])) if p.is_file()][:20]
+    return found
+
+
+def _glob(root: Path, pattern: str) -> list[Path]:
+    import glob
+    import os
+    out = []
+    for part in _braces(pattern):
+        for depth in range(3):
+            for name in glob.glob(os.path.join(glob.escape(str(root)), *(["*"] * depth), part)):
+                if not any(v in name for v in ("/node_modules/", "/.git/", "/vendor/", "/.venv/")):
+                    out.append(Path(name))
+    return [p for p in out if p.is_file()][:200]
+
+
+def _braces(pattern: str) -> list[str]:
+    match = re.search(r"\{([^{}]+)\}", pattern)
+    if not match:
+        return [pattern]
+    return [pattern[:match.start()] + alt + pattern[match.end():] for alt in match.group(1).split(",")]
+
+
+def _read(path: Path) -> str:
+    try:
+        if path.stat().st_size > 512 * 1024:
+            return ""
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _ignored(rule: Rule, line: str) -> bool:
+    match = engine.IGNORE.search(line)
+    return bool(match) and (not match.group(1) or rule.id in [s.strip() for s in match.group(1).split(",")])
+
+
+def _uses(ctx: Context):
+    """Every command on a key outside tests: (command, key, site), wrappers' uses at their callers."""
+    for call, key, where in ctx.program.uses:
+        if not call.test and not engine.TEST_PATH.search(where.path):
+            yield call, key, where
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def keys_command(ctx: Context) -> None:
+    for call, key, where in _uses(ctx):
+        if call.command != "keys":
+            continue
+        if call.nargs == 0 and not call.certain and call.receiver not in ctx.program.client_names:
+            continue  # .keys() with no pattern on something not known to be a client is a dict/Map
+        if ctx.dev_tooling(where.path):
+            continue
+        ctx.report(engine.KEYS_IN_CODE, where, "KEYS walks the whole keyspace in one blocking call"
+                   + (f" (through {call.method}() of {call.site.where})" if where is not call.site else "") + ".")
+
+
+def no_ttl(ctx: Context) -> None:
+    """Writes that create keys no code ever expires: per family, across the repository."""
+    seen: set[tuple[str, int]] = set()
+    for call, key, where in _uses(ctx):
+        if call.command not in ("set", "setnx", "mset", "hset", "hmset", "hsetnx", "lpush", "rpush", "sadd", "zadd",
+                                "incr", "incrby", "append", "pfadd", "getset"):
+            continue
+        if call.ttl or (where.path, where.line) in seen:
+            continue
+        family = ctx.program.family(key)
+        if family is None:
+            if call.command in ("set", "setnx") and key.param is None and call.site.func not in ctx.program.wrappers:
+                if call.nargs >= 2 and not call.splat and key.pattern is None and where is call.site:
+                    continue  # the key is data we cannot name: a family-less SET is left to the person
+            continue
+        if family.ttl == "always":
+            continue
+        string = call.command in ("set", "setnx", "mset", "getset")
+        if family.ttl == "sometimes":
+            message = (f"{call.command.upper()} on `{family.display}` sets no TTL here, while other writes of this family "
+                       f"do ({family.expires[0]}): keys written on this path never expire.")
+        elif string and not family.collection and (family.cache_like or not _permanent(family)):
+            message = (f"`{family.display}` is written with no TTL ({len(family.writers)} writer(s), first "
+                       f"{family.writers[0]}) and no EXPIRE anywhere for this family: the keys live until deleted.")
+        elif family.cache_like:
+            message = (f"`{family.display}` ({', '.join(sorted(family.types)) or 'key'}) looks like ephemeral data but no "
+                       f"code sets a TTL on it ({len(family.writers)} writer(s)).")
+        else:
+            continue
+        seen.add((where.path, where.line))
+        ctx.report(engine.SET_NO_TTL, where, message)
+
+
+def _permanent(family) -> bool:
+    return bool(re.search(r"(?i)^(user|account|profile|config|setting|meta|schema|version|seq|counter|id|stats?)s?\b|"
+                          r"(:|^)(id|seq|counter|next_id|version|schema|config)$", family.pattern))
+
+
+def client_per_request(ctx: Context) -> None:
+    program = ctx.program
+    reported: set[tuple[str, int]] = set()
+    for facts in program.files:
+        for ctor in facts.ctors:
+            if ctor.test or ctor.stored or ctor.guarded or facts.test or ctx.dev_tooling(ctor.site.path):
+                continue
+            func = program.funcs.get(ctor.site.func)
+            if func is None or func.cached:
+                continue
+            where = (ctor.site.path, ctor.site.line)
+            if ctor.returned:
+                callers = [c for c in program.callers(func) if _per_call(program, c, ctx)]
+                if callers:
+                    first = callers[0].site
+                    reported.add(where)
+                    ctx.report(engine.CLIENT_PER_REQUEST, ctor.site,
+                               f"{func.name}() builds a new client each call, and {first.where} calls it per call"
+                               f" ({len(callers)} such call site(s)): every call pays a connection handshake.")
+                continue
+            if MAIN_LIKE.match(func.name) or SCRIPT_PATH.search(ctor.site.path):
+                continue
+            often = [c for c in program.callers(func) if c.in_loop is not None or _handler(program, c)]
+            if ctor.in_loop or ctor.handler or ctor.bare or often:
+                if where in reported:
+                    continue
+                reported.add(where)
+                why = ("A client built in a loop opens a connection per iteration." if ctor.in_loop else
+                       "A bare connection built in a method is one connection per call, with no pool." if ctor.bare else
+                       f"A client built inside {func.name}() is a new connection every time it runs.")
+                ctx.report(engine.CLIENT_PER_REQUEST, ctor.site, why)
+
+
+def _handler(program: Program, call) -> bool:
+    func = program.funcs.get(call.site.func)
+    return bool(func and func.handler)
+
+
+def _per_call(program: Program, call, ctx: Context) -> bool:
+    if call.stored or call.test or not call.site.func:
+        return False
+    func = program.funcs.get(call.site.func)
+    if func is None or func.cached or MAIN_LIKE.match(func.name) or ctx.dev_tooling(call.site.path):
+        return False
+    if func.id in {c.site.func for c in program.factories.get(func.name, [])}:
+        return False
+    # a call that is itself returned builds a factory of factories
+    return not call.site.evidence.lstrip().startswith("return") and not SCRIPT_PATH.search(call.site.path)
+
+
+def loop_no_pipeline(ctx: Context) -> None:
+    program = ctx.program
+    reported: set[tuple[str, int]] = set()
+    for call in program.redis_calls:
+        if call.in_loop is None or call.pipelined or call.command in model_exempt() or call.splat or call.test:
+            continue
+        if not call.counts_in_loop or call.site.func in program.wrappers and False:
+            continue
+        loop = (call.site.path, call.in_loop)
+        if loop in reported or ctx.dev_tooling(call.site.path):
+            continue
+        reported.add(loop)
+        ctx.report(engine.LOOP_NO_PIPELINE, call.site,
+                   f"{call.command.upper()} issued once per loop iteration (loop at line {call.in_loop}): each one waits a "
+                   "network round trip.")
+    for facts in program.files:
+        for call in facts.ocalls:
+            if call.in_loop is None or call.pipelined or call.test:
+                continue
+            target = program.resolve(call)
+            if target is None or target.id not in program.issues or target.id == call.site.func:
+                continue
+            loop = (call.site.path, call.in_loop)
+            if loop in reported or ctx.dev_tooling(call.site.path):
+                continue
+            reported.add(loop)
+            ctx.report(engine.LOOP_NO_PIPELINE, call.site,
+                       f"{call.name}() issues {program.issues[target.id].upper()} ({target.path}:{target.line}) and is "
+                       f"called once per loop iteration (loop at line {call.in_loop}): N items cost N round trips.")
+
+
+def model_exempt() -> set[str]:
+    from ask_redis.review.model import LOOP_EXEMPT
+    return LOOP_EXEMPT
+
+
+def del_on_collection(ctx: Context) -> None:
+    for call, key, where in _uses(ctx):
+        if call.command != "del":
+            continue
+        if call.splat or call.list_arg:
+            ctx.report(engine.DEL_COLLECTION, where, "DEL of a whole batch of keys frees them all synchronously.")
+            continue
+        family = ctx.program.family(key)
+        if family is not None and family.can_grow:
+            ctx.report(engine.DEL_COLLECTION, where,
+                       f"DEL on `{family.display}`, a {'/'.join(sorted(family.types & {'hash', 'list', 'set', 'zset', 'stream'}))} "
+                       f"that grows with no bound (written at {family.writers[0] if family.writers else 'n/a'}): freeing a big one "
+                       "blocks the server.")
+
+
+def unbounded_read(ctx: Context) -> None:
+    for call, key, where in _uses(ctx):
+        if not call.whole:
+            continue
+        family = ctx.program.family(key)
+        name = call.command.upper() + (" 0 -1" if call.command in ("lrange", "zrange", "zrevrange") else "")
+        if family is not None and family.bound:
+            continue  # fixed fields, or trimmed
+        if family is not None and family.writers:
+            ctx.report(engine.UNBOUNDED_READ, where,
+                       f"{name} reads all of `{family.display}` in one reply, and nothing bounds it (written at "
+                       f"{family.writers[0]}, no trim, fields not fixed).")
+        elif call.command == "hgetall":
+            ctx.report(engine.UNBOUNDED_READ, where, "HGETALL reads the whole hash in one reply; no writer in this "
+                       "repository shows it is small.", severity=Severity.LOW)
+        else:
+            ctx.report(engine.UNBOUNDED_READ, where, f"{name} reads the whole collection in one reply; no writer in this "
+                       "repository shows a bound.")
+
+
+def socket_timeouts(ctx: Context) -> None:
+    for facts in ctx.program.files:
+        for ctor in facts.ctors:
+            if ctor.test or facts.test or ctx.dev_tooling(ctor.site.path):
+                continue
+            if ctor.url_arg is not None and ctor.timeout is None:
+                continue
+            if ctor.url_arg is not None:
+                if ctx.config_timeouts:
+                    continue
+                ctx.report(engine.NO_SOCKET_TIMEOUT, ctor.site,
+                           f"from_url({ctor.url_arg}): whether the URL carries socket_timeout is unknown (no Redis "
+                           "timeout in this repository's settings, .env examples, compose files or Helm values).",
+                           severity=Severity.LOW)
+            elif ctor.timeout is False:
+                ctx.report(engine.NO_SOCKET_TIMEOUT, ctor.site, engine.NO_SOCKET_TIMEOUT.why)
+
+
+def cluster_multikey(ctx: Context) -> None:
+    if not ctx.program.uses_cluster:
+        return
+    for call, key, where in _uses(ctx):
+        if call.command not in MULTI_KEY or call.pipelined or call.hash_tag:
+            continue
+        many = call.splat or call.list_arg or (call.nargs >= 2 and call.command not in ("mset", "msetnx")) or \
+            (call.command in ("mset", "msetnx") and call.nargs >= 1)
+        if call.command in TWO_KEY:
+            many = call.nargs >= 2
+        if not many:
+            continue
+        ctx.report(engine.CLUSTER_CROSSSLOT, where,
+                   f"{call.command.upper()} over {'a list of keys' if call.list_arg or call.splat else 'several keys'} with no "
+                   "hash tag, on a program that uses a Cluster client: keys in different slots fail with CROSSSLOT.")
+
+
+def flush(ctx: Context) -> None:
+    for call, key, where in _uses(ctx):
+        if call.command in ("flushall", "flushdb") and not ctx.dev_tooling(where.path):
+            ctx.report(engine.FLUSH_IN_CODE, where, f"{call.command.upper()} in application code erases the whole database.")
+
+
+def xadd(ctx: Context) -> None:
+    for call, key, where in _uses(ctx):
+        if call.command != "xadd" or call.trims:
+            continue
+        family = ctx.program.family(key)
+        if family is not None and family.trims:
+            continue
+        ctx.report(engine.XADD_NO_MAXLEN, where, "XADD with no MAXLEN/MINID" + (
+            f", and no XTRIM anywhere for `{family.display}`" if family is not None else "") + ": the stream grows until memory runs out.")
+
+
+def pickle_values(ctx: Context) -> None:
+    """pickle.loads in a file that talks to Redis, or in a serializer module a Redis-using module imports."""
+    from ask_redis.review.python import PICKLE_VALUES
+
+    program = ctx.program
+    redis_files = {c.site.path for c in program.redis_calls}
+    imported_by_redis: set[str] = set()
+    for facts in program.files:
+        if facts.path in redis_files or re.search(r"(?i)redis", facts.path):
+            imported_by_redis.update(i.split(".")[-1] for i in facts.imports)
+    for facts in program.files:
+        if facts.test or not facts.pickles:
+            continue
+        stem = Path(facts.path).stem
+        serializer = stem in imported_by_redis and re.search(r"(?i)serial|codec|pickle|encod|marshal", facts.path) or \
+            re.search(r"(?i)redis", facts.path) and re.search(r"(?i)serial|codec", facts.path)
+        if facts.path not in redis_files and not serializer:
+            continue
+        for site, name in facts.pickles:
+            ctx.report(PICKLE_VALUES, site, f"{name} on a value kept in Redis" + (
+                "" if facts.path in redis_files else " (this serializer is used by the Redis cache code)") + ".")
+
+
+RULES = (keys_command, no_ttl, client_per_request, loop_no_pipeline, del_on_collection, unbounded_read,
+         socket_timeouts, cluster_multikey, flush, xadd, pickle_values)
+
+
+def run(root: Path, program: Program) -> list[Finding]:
+    ctx = Context(root, program)
+    for rule in RULES:
+        rule(ctx)
+    return ctx.findings
