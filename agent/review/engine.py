@@ -412,6 +412,13 @@ class Adapter:
     def extra(self, ctx: "FileContext") -> None:
         """Language-only rules."""
 
+    def prepare(self, text: str) -> None:
+        """Per-file facts the adapter needs before reading calls (Spring's typed fields)."""
+
+    def command_for(self, call: Call) -> str | None:
+        """A framework method's Redis command ("" for a framework call that is no command); None: not a framework call."""
+        return None
+
 
 @dataclass
 class FileContext:
@@ -532,8 +539,13 @@ def last_identifier(text: str) -> str:
     return names[-1] if names else ""
 
 
-def normalise(call: Call) -> Call:
+def normalise(call: Call, adapter: "Adapter | None" = None) -> Call:
     """Fill in `command`: the method's Redis command, or the name sent by execute_command/Do/sendCommand."""
+    framework = adapter.command_for(call) if adapter is not None else None
+    if framework is not None:
+        call.command = framework
+        call.redis = bool(framework)
+        return call
     method = call.method.lower()
     if method in GENERIC_SEND and call.args:
         first = call.args[0]
@@ -751,7 +763,8 @@ def analyze_source(text: str, path: str, adapter: Adapter) -> FileResult:
     nodes = Prefetched(root, tuple(dict.fromkeys(adapter.call_kinds + adapter.new_kinds + adapter.assignment_kinds
                                                  + scope_kinds)))
     ctx.scopes = Scopes([(n, k) for n, k in nodes.in_order if k in scope_kinds], adapter.function_kinds)
-    ctx.calls = [normalise(c) for c in (adapter.call(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.call_kinds])) if c]
+    adapter.prepare(text)
+    ctx.calls = [normalise(c, adapter) for c in (adapter.call(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.call_kinds])) if c]
     ctx.news = [c for c in (adapter.new(n) for n in nodes.find_all(any=[{"kind": k} for k in adapter.new_kinds])) if c]
     ctx.news += [c for c in ctx.calls if adapter.is_client_ctor(c) and c not in ctx.news]
     for ctor in ctx.news:

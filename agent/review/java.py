@@ -19,6 +19,42 @@ RULES: list = []
 
 _NEW_CLIENT = re.compile(r"^(Jedis|JedisPool|JedisPooled|JedisCluster|UnifiedJedis|JedisSentinelPool|JedisSentineled)$")
 _FACTORY = re.compile(r"^(RedisClient|RedisClusterClient)$")
+# Spring Data Redis: the command behind each method of RedisTemplate and its opsForX()/boundXOps() views.
+SPRING = {
+    "value": {"set": "set", "get": "get", "setIfAbsent": "setnx", "setIfPresent": "set", "increment": "incrby",
+              "decrement": "decrby", "multiGet": "mget", "multiSet": "mset", "multiSetIfAbsent": "msetnx",
+              "getAndSet": "getset", "getAndDelete": "getdel", "getAndExpire": "getex", "append": "append", "size": "strlen"},
+    "hash": {"put": "hset", "putAll": "hset", "putIfAbsent": "hsetnx", "get": "hget", "multiGet": "hmget",
+             "entries": "hgetall", "keys": "hkeys", "values": "hvals", "delete": "hdel", "hasKey": "hexists",
+             "size": "hlen", "increment": "hincrby", "scan": "hscan", "randomEntries": "hrandfield"},
+    "list": {"leftPush": "lpush", "rightPush": "rpush", "leftPushAll": "lpush", "rightPushAll": "rpush",
+             "leftPushIfPresent": "lpushx", "rightPushIfPresent": "rpushx", "range": "lrange", "trim": "ltrim",
+             "size": "llen", "leftPop": "lpop", "rightPop": "rpop", "index": "lindex", "remove": "lrem", "set": "lset",
+             "rightPopAndLeftPush": "rpoplpush", "move": "lmove"},
+    "set": {"add": "sadd", "members": "smembers", "isMember": "sismember", "remove": "srem", "size": "scard",
+            "pop": "spop", "randomMember": "srandmember", "union": "sunion", "intersect": "sinter",
+            "difference": "sdiff", "unionAndStore": "sunionstore", "intersectAndStore": "sinterstore",
+            "differenceAndStore": "sdiffstore", "scan": "sscan", "move": "smove"},
+    "zset": {"add": "zadd", "range": "zrange", "reverseRange": "zrevrange", "rangeWithScores": "zrange",
+             "reverseRangeWithScores": "zrevrange", "rangeByScore": "zrangebyscore",
+             "reverseRangeByScore": "zrevrangebyscore", "remove": "zrem", "removeRange": "zremrangebyrank",
+             "removeRangeByScore": "zremrangebyscore", "score": "zscore", "rank": "zrank", "size": "zcard",
+             "zCard": "zcard", "incrementScore": "zincrby", "count": "zcount", "scan": "zscan",
+             "unionAndStore": "zunionstore", "intersectAndStore": "zinterstore", "popMin": "zpopmin", "popMax": "zpopmax"},
+    "stream": {"add": "xadd", "range": "xrange", "reverseRange": "xrevrange", "trim": "xtrim", "read": "xread",
+               "size": "xlen", "acknowledge": "xack", "delete": "xdel"},
+    "hyperloglog": {"add": "pfadd", "size": "pfcount", "union": "pfmerge"},
+    "geo": {"add": "geoadd", "radius": "georadius", "search": "geosearch", "position": "geopos"},
+    "template": {"keys": "keys", "delete": "del", "hasKey": "exists", "expire": "expire", "expireAt": "expireat",
+                 "countExistingKeys": "exists", "unlink": "unlink", "getExpire": "ttl", "persist": "persist",
+                 "rename": "rename", "renameIfAbsent": "renamenx", "type": "type", "multi": "multi", "exec": "exec",
+                 "watch": "watch", "scan": "scan", "convertAndSend": "publish", "execute": "", "executePipelined": "",
+                 "boundValueOps": "", "opsForValue": ""},
+}
+_OPS = re.compile(r"(?:opsFor|bound)(Value|Hash|List|Set|ZSet|Stream|HyperLogLog|Geo)(?:Ops)?\(")
+_OPS_TYPE = re.compile(r"\b(?:Bound)?(Value|Hash|List|Set|ZSet|Stream|HyperLogLog|Geo)Operations\s*(?:<[^;{}()=]*?>)?\s+(\w+)\s*[;=,)]")
+_TEMPLATE_TYPE = re.compile(r"\b(?:Reactive)?(?:String)?RedisTemplate\s*(?:<[^;{}()=]*?>)?\s+(\w+)\s*[;=,)]")
+_TEMPLATE_NAME = re.compile(r"(?i)^(redis|string|stringRedis|reactiveRedis)?Template$|redisTemplate$")
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "r": "\r"}
 
 
@@ -33,6 +69,25 @@ class JavaAdapter(Adapter):
     if_kinds = ("if_statement",)
     string_kinds = ("string_literal",)
     assignment_kinds = ("variable_declarator",)
+
+    def prepare(self, text: str) -> None:
+        """Which names in this file hold RedisTemplates and which hold opsForX() views."""
+        self.ops_vars = {name: kind.lower() for kind, name in _OPS_TYPE.findall(text)}
+        self.ops_vars.update({m.group(1): m.group(2).lower() for m in re.finditer(
+            r"(\w+)\s*=\s*\w+\s*\.\s*(?:opsFor|bound)(Value|Hash|List|Set|ZSet|Stream|HyperLogLog|Geo)", text)})
+        self.templates = set(_TEMPLATE_TYPE.findall(text))
+
+    def command_for(self, call: Call) -> str | None:
+        """Spring Data Redis: the command a template or operations method issues (None: not Spring)."""
+        ops = _OPS.findall(call.receiver_text)
+        kind = ops[-1].lower() if ops and call.receiver_text.rstrip().endswith(")") else None
+        if kind is None and call.receiver in getattr(self, "ops_vars", {}):
+            kind = self.ops_vars[call.receiver]
+        if kind is None and (call.receiver in getattr(self, "templates", set()) or _TEMPLATE_NAME.search(call.receiver)):
+            kind = "template"
+        if kind is None:
+            return None
+        return SPRING.get(kind, {}).get(call.method, "")
 
     @staticmethod
     def _arguments(arguments: SgNode | None) -> list[SgNode]:

@@ -203,6 +203,12 @@ class KeyFamily:
         return None
 
     @property
+    def managed(self) -> bool:
+        """A set, hash or sorted set whose members the code also removes, and whose name says nothing of growth:
+        a registry of live things rather than a log."""
+        return bool(self.removals) and not (self.types & {"list", "stream"}) and not GROWING_WORDS.search(self.pattern)
+
+    @property
     def collection(self) -> bool:
         return bool(self.types & COLLECTIONS)
 

@@ -85,18 +85,33 @@ _REDIS_CALL_TEXT = re.compile(r"redis *\. *p?call")
 _LOOP_WORDS = re.compile(r"\b(while|repeat|for)\b")
 
 
+# `local rcall = redis.call`: large script libraries call Redis through an alias, and their included helper
+# files use it without defining it.
+_ALIAS_DEF = re.compile(r"\blocal\s+([A-Za-z_]\w*)\s*=\s*redis\s*\.\s*p?call\b")
+_ALIAS_USE = re.compile(r"\b([A-Za-z_]\w*call)\s*\(\s*['\"][A-Za-z]+['\"]", re.I)
+
+
+def aliases(source: str) -> set[str]:
+    found = set(_ALIAS_DEF.findall(source))
+    found.update(name for name in _ALIAS_USE.findall(source) if name not in ("pcall", "call") and "." not in name)
+    return found
+
+
 def _nothing_to_parse_for(source: str) -> bool:
     """No loop keyword anywhere, and every redis.call in the text (comments and strings too) is on KEYS[]:
     no rule but the length one can fire, and the script need not be parsed."""
-    if _LOOP_WORDS.search(source):
+    if _LOOP_WORDS.search(source) or aliases(source):
         return False
     return all(_KEYED_BY_KEYS.match(source, m.start()) for m in _REDIS_CALL_TEXT.finditer(source))
 
 
-def _redis_call(call: SgNode) -> tuple[str, list[SgNode]] | None:
-    """(lower-case command, the arguments after the command) of a redis.call/pcall, else None."""
+def _redis_call(call: SgNode, names: set[str] = frozenset()) -> tuple[str, list[SgNode]] | None:
+    """(lower-case command, the arguments after the command) of a redis.call/pcall or an alias of one, else None."""
     name = call.field("name")
-    if name is None or name.text().replace(" ", "") not in ("redis.call", "redis.pcall"):
+    if name is None:
+        return None
+    callee = name.text().replace(" ", "")
+    if callee not in ("redis.call", "redis.pcall") and callee not in names:
         return None
     arguments = call.field("arguments")
     args = [a for a in (arguments.named_children() if arguments else []) if a.kind() != "comment"]
@@ -108,11 +123,11 @@ def _redis_call(call: SgNode) -> tuple[str, list[SgNode]] | None:
     return command.lower(), args[1:]
 
 
-def _redis_calls(calls) -> list[tuple[SgNode, str, list[SgNode]]]:
+def _redis_calls(calls, names: set[str] = frozenset()) -> list[tuple[SgNode, str, list[SgNode]]]:
     """(call node, lower-case command, the arguments after the command) for each redis.call/pcall."""
     found = []
     for call in calls:
-        entry = _redis_call(call)
+        entry = _redis_call(call, names)
         if entry is not None:
             found.append((call, *entry))
     return found
@@ -154,8 +169,15 @@ def _key_is_built(arg: SgNode, assigned: dict[str, SgNode], depth: int = 0) -> b
     return False
 
 
-def _is_whole_read(node: SgNode, calls_by_node: dict[int, tuple[str, list[SgNode]]]) -> bool:
-    for call in [node, *node.find_all(kind="function_call")]:
+def _is_whole_read(node: SgNode, calls_by_node: dict[int, tuple[str, list[SgNode]]],
+                   assigned: dict[str, SgNode] | None = None) -> bool:
+    nodes = [node, *node.find_all(kind="function_call")]
+    # `local ids = redis.call("LRANGE", k, 0, -1)` ... `for _, id in ipairs(ids)`
+    for ident in [node, *node.find_all(kind="identifier")] if assigned else []:
+        value = assigned.get(ident.text()) if ident.kind() == "identifier" else None
+        if value is not None:
+            nodes += [value, *value.find_all(kind="function_call")]
+    for call in nodes:
         entry = calls_by_node.get(call.range().start.index)
         if not entry:
             continue
@@ -189,7 +211,8 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
         else:
             (assignments if kind == "assignment_statement" else loops).append(node)
     assigned = None
-    for call, command, args in _redis_calls(suspects):
+    names = aliases(source)
+    for call, command, args in _redis_calls(suspects, names):
         line = call.range().start.line + 1
         if command == "keys":
             hits.append(LuaHit(LUA_KEYS, line))
@@ -200,7 +223,7 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
                 hits.append(LuaHit(LUA_DYNAMIC_KEY, line))
 
     # The loop rules need every redis.call, the ones on KEYS[] too: only scripts with loops pay for that.
-    calls = _redis_calls(tree.find_all(kind="function_call")) if loops else []
+    calls = _redis_calls(tree.find_all(kind="function_call"), names) if loops else []
     calls_by_node = {c.range().start.index: (cmd, args) for c, cmd, args in calls}
     root = _ByKind(loops)
     for loop in root.find_all(kind="while_statement"):
@@ -215,7 +238,9 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
             hits.append(LuaHit(LUA_UNBOUNDED_LOOP, loop.range().start.line + 1))
     for clause in root.find_all(kind="for_generic_clause"):
         values = clause.find(kind="expression_list")
-        if values is not None and _is_whole_read(values, calls_by_node):
+        if assigned is None:
+            assigned = _locals(assignments)
+        if values is not None and _is_whole_read(values, calls_by_node, assigned):
             hits.append(LuaHit(LUA_UNBOUNDED_LOOP, clause.range().start.line + 1))
     return hits + too_long
 

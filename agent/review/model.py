@@ -33,6 +33,8 @@ start stop init main setup apply map filter reduce join split format load dump s
 print log info debug warn error emit push then catch resolve reject find create build make new from to of
 has contains clear reset size count sort copy with exec execute query fetch handle process parse render
 """.split())
+REDIS_NAMES = set(keymod.WRITE_TYPES) | set(keymod.READ_TYPES) | {"keys", "del", "delete", "exists", "expire", "unlink",
+                                                                    "flushall", "flushdb", "eval", "evalsha"}
 MAIN_LIKE = re.compile(r"(?i)^(main|run|cli|setup|set_up|init|__init__|__post_init__|initialize|configure\w*|create_app|"
                        r"make_app|app_factory|start\w*|run\w*|\w*worker\w*|serve\w*|listen\w*|bootstrap|register\w*|on_startup|lifespan|command|handle_command|"
                        r"constructor|<module>|init\w*|New\w*|new\w*|Bean|connect|get_connection|provide\w*)$")
@@ -220,6 +222,20 @@ def _fixed_fields(adapter, call) -> bool | None:
     return False
 
 
+_PLURAL = re.compile(r"(?i)(keys|ids|names|list|batch|chunk|members|items|entries|all)$")
+
+
+def _list_arg(adapter, call) -> bool:
+    """A multi-key command given one collection of keys (a list literal, a comprehension, a plural name)."""
+    if call.command not in _MULTI_KEY_LISTS or len(call.args) != 1 or call.splat:
+        return False
+    arg = call.args[0]
+    if arg.kind() in ("list", "array", "list_comprehension", "array_creation_expression", "composite_literal"):
+        return True
+    return arg.kind() in ("identifier", "attribute", "member_expression", "selector_expression") and bool(
+        _PLURAL.search(arg.text()))
+
+
 def _whole_read(call) -> bool:
     if call.command in WHOLE_READS:
         return True
@@ -320,40 +336,37 @@ def extract(ctx, is_redis_local) -> FileFacts:
         params = func.params if func else ()
         loop = ctx.enclosing_loop(call.node)
         in_loop = loop.range().start.line + 1 if loop is not None else None
+        name = call.method
         if call.command:
             local = is_redis_local(call)
             plain = call.receiver in ctx.plain_vars or call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os",
                                                                           "JSON", "Array", "Promise", "Math", "console")
-            if not local and not call.receiver and not call.receiver_text:
-                local = False
             key = keymod.key_expr(adapter, call.args[0], constants, params) if call.args else KeyExpr(None, None)
             facts.rcalls.append(RCall(
                 site=site(call.node, func), command=call.command, method=call.method, receiver=call.receiver,
                 receiver_text=call.receiver_text, key=key, nargs=len(call.args) + len(call.kwargs), splat=call.splat,
-                list_arg=(call.command in _MULTI_KEY_LISTS and len(call.args) == 1 and not call.splat
-                          and adapter.literal(call.args[0]) is None and key.pattern is None)
-                         or (call.command in _MULTI_KEY_LISTS and bool(call.args) and call.args[0].kind() in ("list", "array", "list_comprehension")),
-                ttl=_ttl_in_command(adapter, call), trims=call.command in keymod.TRIMS or (call.command == "xadd" and adapter.xadd_trimmed(call)),
+                list_arg=_list_arg(adapter, call), ttl=_ttl_in_command(adapter, call),
+                trims=call.command in keymod.TRIMS or (call.command == "xadd" and adapter.xadd_trimmed(call)),
                 fixed_fields=_fixed_fields(adapter, call), whole=_whole_read(call), in_loop=in_loop,
                 counts_in_loop=adapter.loop_call_counts(call), pipelined=ctx.is_pipeline(call),
-                certain=bool(local),
-                plain=plain, test=ctx.is_test or (func.test if func else False),
+                certain=bool(local), plain=plain, test=ctx.is_test or (func.test if func else False),
                 hash_tag=any(adapter.has_hash_tag(a) for a in call.args)))
-        else:
-            name = call.method
-            if not name or not re.match(r"[A-Za-z_$]", name):
+            if local or plain:
                 continue
-            receiver = call.receiver_text
-            args = [keymod.key_expr(adapter, a, constants, params) for a in call.args[:3]]
-            facts.ocalls.append(OCall(
-                site=site(call.node, func), name=name, receiver_text=receiver,
-                self_call=receiver in ("self", "this", "cls", ""),
-                in_loop=in_loop if adapter.loop_call_counts(call) or adapter.name not in ("javascript", "typescript", "tsx") else None,
-                pipelined=bool(re.search(r"(?i)pipe|batch|multi", receiver)), args=args,
-                stored=_stored(call.node, adapter) or func is None, test=ctx.is_test or (func.test if func else False)))
-            binding = adapter.assigned_name(call.node)
-            if binding:
-                facts.bindings.append((binding, name, func is None or _stored(call.node, adapter)))
+        if not name or not re.match(r"[A-Za-z_$]", name):
+            continue
+        # a call by name: maybe a repository function (a helper that issues commands, a wrapper, a factory)
+        receiver = call.receiver_text
+        args = [keymod.key_expr(adapter, a, constants, params) for a in call.args[:3]]
+        facts.ocalls.append(OCall(
+            site=site(call.node, func), name=name, receiver_text=receiver,
+            self_call=receiver in ("self", "this", "cls", ""),
+            in_loop=in_loop if adapter.loop_call_counts(call) or adapter.name not in ("javascript", "typescript", "tsx") else None,
+            pipelined=bool(re.search(r"(?i)pipe|batch|multi", receiver)), args=args,
+            stored=_stored(call.node, adapter) or func is None, test=ctx.is_test or (func.test if func else False)))
+        binding = adapter.assigned_name(call.node)
+        if binding:
+            facts.bindings.append((binding, name, func is None or _stored(call.node, adapter)))
 
     for ctor in ctx.news:
         if not adapter.is_client_ctor(ctor):
@@ -539,7 +552,7 @@ class Program:
     def wrapper_command(self, call: OCall) -> tuple[RCall, KeyExpr] | None:
         """A call to a forwarding wrapper, as the command it issues with the caller's key."""
         target = self.resolve(call) if call.name not in COMMON_NAMES or call.self_call else None
-        if target is None and call.name in keymod.WRITE_TYPES.keys() | keymod.READ_TYPES.keys():
+        if target is None and call.name.lower() in REDIS_NAMES:
             target = next((f for f in self.by_name.get(call.name, []) if f.id in self.wrappers), None)
         if target is None or target.id not in self.wrappers:
             return None
