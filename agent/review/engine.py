@@ -825,7 +825,8 @@ def adapters() -> dict[str, Adapter]:
 SOURCE_EXTENSIONS = (".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".go", ".java", ".lua")
 VENDORED = ("node_modules", "vendor", "third_party", "third-party", ".venv", "venv", "site-packages", "dist", "build",
             "target", ".git", "bower_components", ".tox", ".mypy_cache", "__pycache__", ".next", "out")
-MENTIONS_REDIS = re.compile(r"(?i)redis|jedis|lettuce")
+# Files that mention Redis, and serializer modules that a Redis cache may use without naming Redis.
+MENTIONS_REDIS = re.compile(r"(?i)redis|jedis|lettuce|valkey|pickle|ObjectInputStream")
 
 
 @dataclass
@@ -944,23 +945,17 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
 
 
-def scan(root: Path) -> ScanResult:
-    """Run every static rule over the tree (or file) at `root`.
-
-    The first PARALLEL_FROM files are parsed here while ripgrep is still walking; past that, batches go
-    to forked worker processes as they are found."""
+def _analyze_all(paths, base: Path) -> list[tuple[str, FileResult | None, str | None]]:
+    """Parse and check each file; past PARALLEL_FROM files, batches go to forked worker processes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    root = root.resolve()
-    base = root.parent if root.is_file() else root
-    candidates = Candidates(root)
     results: list[tuple[str, FileResult | None, str | None]] = []
     pool = None
     futures, batch = [], []
     analyzed = 0
     try:
-        for path in candidates:
+        for path in paths:
             job = (path, path.relative_to(base).as_posix())
             analyzed += 1
             if pool is None and analyzed > PARALLEL_FROM and _can_fork():
@@ -980,7 +975,45 @@ def scan(root: Path) -> ScanResult:
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    return results
 
+
+def _files_naming(root: Path, names: list[str]) -> list[Path]:
+    """Source files that contain one of `names` as a word."""
+    rg = rg_binary()
+    if rg is None or not names:
+        return []
+    command = [rg, "--files-with-matches", "--null", "--no-messages", "--hidden", "--no-require-git", "--no-config",
+               "-w", "-F", "-g", "*{" + ",".join(SOURCE_EXTENSIONS) + "}", "-g", "!*.min.js",
+               "-g", "!{" + ",".join(VENDORED) + "}"]
+    for name in names:
+        command += ["-e", name]
+    done = subprocess.run(command + ["--", "."], cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    return sorted(root / os.fsdecode(n).removeprefix("./") for n in done.stdout.split(b"\0") if n)
+
+
+def scan(root: Path) -> ScanResult:
+    """Run every static rule over the tree (or file) at `root`.
+
+    Stage 1 reads each file into facts (the first PARALLEL_FROM here while ripgrep is still walking, then
+    in forked workers); stage 2 joins them into the program model and runs the rules over it."""
+    root = root.resolve()
+    base = root.parent if root.is_file() else root
+    candidates = Candidates(root)
+    results = _analyze_all(candidates, base)
+    analyzed = len(results)
+    # Second pass: files that never name Redis but call the program's Redis functions (a service calling
+    # a cache helper in a loop). Their facts join the model; a name must be rare enough to mean that function.
+    if root.is_dir():
+        from ask_redis.review.model import Program, redis_function_names
+
+        first = Program([r.model for _, r, _ in results if r is not None and r.model is not None])
+        names = redis_function_names(first)
+        seen = {rel for rel, _, _ in results}
+        more = [p for p in _files_naming(root, names) if p.relative_to(base).as_posix() not in seen]
+        if more:
+            results += _analyze_all(more, base)
+            analyzed += len(more)
     findings: list[Finding] = []
     facts: Counter = Counter()
     errors: list[str] = []

@@ -15,6 +15,7 @@ from ask_redis.review.engine import Adapter, Call, last_identifier
 RULES: list = []
 
 _CTOR = re.compile(r"^(NewClient|NewClusterClient|NewUniversalClient|NewFailoverClient|NewFailoverClusterClient|NewRing)$")
+_REDIGO_DIAL = re.compile(r"^(Dial|DialURL|DialContext|DialURLContext)$")
 _CONTEXT = re.compile(r"^(ctx|c|context\.(Background|TODO)\(\)|[\w.]*Context\(\))$")
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "r": "\r"}
 _STRINGS = ("interpreted_string_literal", "raw_string_literal")
@@ -57,7 +58,13 @@ class GoAdapter(Adapter):
         return Call(node, last_identifier(receiver_text), receiver_text, method, "", args, {}, splat)
 
     def is_client_ctor(self, call: Call) -> bool:
-        return call.receiver == "redis" and bool(_CTOR.match(call.method))
+        return call.receiver == "redis" and bool(_CTOR.match(call.method) or _REDIGO_DIAL.match(call.method))
+
+    def timeout_set(self, call: Call) -> bool | None:
+        """go-redis has read/write timeouts by default; redigo's Dial has none unless given."""
+        if not _REDIGO_DIAL.match(call.method):
+            return None
+        return call.splat or any(re.search(r"Timeout|options|opts", a.text()) for a in call.args)
 
     def is_batch_loop(self, loop: SgNode) -> bool:
         # `for {` and `for cond {` are worker/poll loops; `for range` and three-clause loops walk a batch.

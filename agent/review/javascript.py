@@ -156,8 +156,9 @@ class JavaScriptAdapter(Adapter):
     def timeout_set(self, call: Call) -> bool | None:
         if call.splat or any(re.search(r"(?i)timeout", a.text()) for a in call.args):
             return True
-        # An options object built elsewhere: we cannot see inside it.
-        if any(a.kind() in ("identifier", "member_expression", "call_expression") for a in call.args):
+        # A URL alone carries no command timeout; an options object built elsewhere we cannot see inside.
+        options = [a for a in call.args if not re.search(r"(?i)ur[il]\b|ur[il]$|host|port", a.text())]
+        if any(a.kind() in ("identifier", "member_expression", "call_expression") for a in options):
             return True
         return False
 
@@ -172,7 +173,7 @@ class JavaScriptAdapter(Adapter):
         return None
 
     def uses_cluster(self, text: str) -> bool:
-        return bool(re.search(r"\.Cluster\(|new Cluster\(|createCluster\(", text))
+        return bool(re.search(r"\.Cluster\(|new Cluster\(|createCluster\(|RedisCluster|isCluster|cluster\s*:\s*true", text))
 
 
 ADAPTERS = [

@@ -159,6 +159,8 @@ _REQUEST_PARAMS = re.compile(
     r"HttpServletRequest|ServerRequest|HttpRequest")
 _CACHED = re.compile(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@Produces|@PostConstruct|fixture|"
                      r"on_event|beforeAll|before\b|sync\.Once|once\.Do")
+_CLASS_KINDS = ("class_definition", "class_declaration", "class", "interface_declaration", "enum_declaration",
+                "object_declaration")
 _PARAM_NAME = re.compile(r"[A-Za-z_$][\w$]*")
 _HASH_WRITES = {"hset", "hmset", "hsetnx"}
 _MULTI_KEY_LISTS = {"mget", "del", "unlink", "exists", "touch", "sunion", "sinter", "sdiff", "pfcount", "watch"}
@@ -185,9 +187,13 @@ def _statements(adapter, fn: SgNode) -> int:
     body = fn.field("body")
     if body is None:
         return 1  # an arrow function with an expression body
+    inner = body.named_children()
+    if len(inner) == 1 and inner[0].kind() == "statement_list":
+        body = inner[0]
     named = [c for c in body.named_children() if "comment" not in c.kind() and c.kind() not in ("expression_statement",) or
              c.kind() == "expression_statement" and not c.text().startswith(('"""', "'''", '"', "'"))]
-    return len(named) if body.kind() in ("block", "statement_block", "compound_statement", "constructor_body") else 1
+    return len(named) if body.kind() in ("block", "statement_block", "compound_statement", "constructor_body",
+                                         "statement_list") else 1
 
 
 def _ttl_in_command(adapter, call) -> bool:
@@ -313,14 +319,15 @@ def extract(ctx, is_redis_local) -> FileFacts:
             name = adapter.function_name(fn)
             markers = adapter.function_markers(fn)
             params_text = adapter.function_params(fn)
-            outer = [adapter.function_name(f) for f in fns[1:]]
+            owner = next((a for a in fn.ancestors() if a.kind() in _CLASS_KINDS), None)
+            owner_name = owner.field("name") if owner is not None else None
             func_ids[key] = Func(
                 id=f"{ctx.path}:{fn.range().start.line + 1}", name=name or "<anonymous>", path=ctx.path,
                 line=fn.range().start.line + 1, params=_params(adapter, fn),
                 handler=bool(_REQUEST_SCOPE.search(name) or _REQUEST_SCOPE.search(markers) or _REQUEST_PARAMS.search(params_text)),
                 cached=bool(_CACHED.search(markers)) or fn.kind() in ("constructor_declaration", "static_initializer"),
                 test=ctx.is_test or ctx.in_test_code(fn) or ctx._is_test_function(fn), statements=_statements(adapter, fn),
-                cls=next((o for o in outer if o), ""))
+                cls=owner_name.text() if owner_name is not None else "")
             fn_nodes[key] = fn
         return func_ids[key], fn
 
@@ -378,8 +385,11 @@ def extract(ctx, is_redis_local) -> FileFacts:
             url_arg = ctor.args[0].text()
             timeout = None if ("socket_timeout" in ctor.kwargs or ctor.splat) else False
         found_db = adapter.db_number(ctor)
+        assigned = adapter.assigned_name(ctor.node)
+        returned = _returned(ctor.node, fn) or bool(
+            fn is not None and assigned and re.search(rf"\breturn\s+{re.escape(assigned)}\s*(?:;|$)", fn.text(), re.M))
         facts.ctors.append(Ctor(
-            site=site(ctor.node, func), lang=adapter.name, returned=_returned(ctor.node, fn),
+            site=site(ctor.node, func), lang=adapter.name, returned=returned,
             stored=func is None or _stored(ctor.node, adapter), guarded=_guarded(ctor.node, fn, adapter),
             in_loop=ctx.enclosing_loop(ctor.node) is not None,
             handler=bool(func and func.handler), bare=adapter.is_bare_connection(ctor), timeout=timeout,
@@ -432,6 +442,15 @@ CLIENT_NAME = re.compile(
     r"(?-i:^r$)|^rc$|^redisClient$|^client$|^conn(ection)?$|commands$|^sync$|^async$|^reactive$|^cmds?$|^pipe(line)?$")
 
 
+def redis_function_names(program: "Program", limit: int = 400) -> list[str]:
+    """Names of the functions that issue commands, forward one, or build a client: what a file that never
+    names Redis may call."""
+    names = {program.funcs[fid].name for fid in list(program.issues) + list(program.wrappers) if fid in program.funcs}
+    names |= set(program.factories)
+    return sorted(n for n in names if len(n) >= 5 and n not in COMMON_NAMES and n.isidentifier() and
+                  not n.startswith("<"))[:limit]
+
+
 class Program:
     """The files joined: client names, Redis functions, wrappers, key families."""
 
@@ -459,6 +478,10 @@ class Program:
                     func = self.funcs.get(ctor.site.func)
                     if func is not None:
                         self.factories[func.name].append(ctor)
+                # a class that builds its own client when constructed: Broker(...) in a handler is a client per request
+                func = self.funcs.get(ctor.site.func)
+                if func is not None and func.cls and ctor.stored and func.name in ("__init__", "constructor", func.cls):
+                    self.factories[func.cls].append(ctor)
         # factories of factories: def get_redis(): return _make_pool_client()
         for _ in range(2):
             for facts in self.files:
@@ -542,7 +565,17 @@ class Program:
             return None
         same_file = [f for f in candidates if f.path == call.site.path]
         if call.self_call and same_file:
-            return same_file[0]
+            caller = self.funcs.get(call.site.func)
+            same_class = [f for f in same_file if caller is not None and f.cls == caller.cls]
+            return (same_class or same_file)[0]
+        receiver = call.receiver_text
+        if receiver.startswith("super"):
+            others = [f for f in candidates if f.path != call.site.path]
+            return others[0] if len(others) == 1 else None
+        if receiver[:1].isupper() and receiver.isidentifier():
+            of_class = [f for f in candidates if f.cls == receiver]
+            if of_class:
+                return of_class[0]
         if call.name in COMMON_NAMES or len(call.name) < 4:
             return None
         if len(candidates) > 3:

@@ -18,8 +18,9 @@ PICKLE_VALUES = Rule(
 )
 RULES = [PICKLE_VALUES]
 
-_CTOR = re.compile(r"^(Redis|StrictRedis|RedisCluster|ConnectionPool|BlockingConnectionPool|from_url)$")
-_CTOR_RECEIVERS = re.compile(r"^(|redis|aioredis|asyncio|cluster|Redis|StrictRedis|RedisCluster|ConnectionPool|BlockingConnectionPool)$")
+_CTOR = re.compile(r"^(Redis|StrictRedis|RedisCluster|ConnectionPool|BlockingConnectionPool|from_url|Valkey|ValkeyCluster)$")
+_CTOR_RECEIVERS = re.compile(r"^(|redis|aioredis|asyncio|cluster|Redis|StrictRedis|RedisCluster|ConnectionPool|BlockingConnectionPool|"
+                             r"valkey|Valkey|ValkeyCluster)$")
 _TTL_KWARGS = {"ex", "px", "exat", "pxat", "keepttl"}
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "r": "\r"}
 
@@ -153,6 +154,9 @@ class PythonAdapter(Adapter):
                 names.update(a.field("alias").text() for a in statement.find_all(kind="aliased_import") if a.field("alias"))
         return names
 
+    def prepare(self, text: str) -> None:
+        self.text = text
+
     def has_hash_tag(self, node: SgNode) -> bool:
         if self._is_fstring(node):
             return "{{" in node.text()
@@ -166,11 +170,13 @@ class PythonAdapter(Adapter):
         return bool({"maxlen", "minid"} & call.kwargs.keys()) or call.splat
 
     def timeout_set(self, call: Call) -> bool | None:
-        if call.splat or "socket_timeout" in call.kwargs or "connection_pool" in call.kwargs:
+        if "socket_timeout" in call.kwargs or "connection_pool" in call.kwargs:
             return True
+        if call.splat:  # **kwargs: set only if this module puts a socket_timeout in them somewhere
+            return "socket_timeout" in self.text
         if call.method == "from_url" and call.args:
             url = self.literal(call.args[0])
-            return url is None or "socket_timeout" in url
+            return "socket_timeout" in url if url is not None else None
         return False
 
     def db_number(self, call: Call) -> tuple[int, SgNode] | None:

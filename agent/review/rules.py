@@ -184,26 +184,31 @@ def _permanent(family) -> bool:
 
 
 def client_per_request(ctx: Context) -> None:
+    """A client built where it runs per call: in a handler or loop, as a bare connection, in a helper that
+    handlers or loops call, or in a factory (a function returning one, a class building one in its
+    constructor) that per-call code calls."""
     program = ctx.program
     reported: set[tuple[str, int]] = set()
     for facts in program.files:
         for ctor in facts.ctors:
-            if ctor.test or ctor.stored or ctor.guarded or facts.test or ctx.dev_tooling(ctor.site.path):
+            if ctor.test or ctor.guarded or facts.test or ctx.dev_tooling(ctor.site.path):
                 continue
             func = program.funcs.get(ctor.site.func)
             if func is None or func.cached:
                 continue
             where = (ctor.site.path, ctor.site.line)
-            if ctor.returned:
-                callers = [c for c in program.callers(func) if _per_call(program, c, ctx)]
-                if callers:
+            made_by = func.cls if ctor.stored and func.cls and func.name in ("__init__", "constructor", func.cls) else (
+                func.name if ctor.returned else None)
+            if made_by is not None:
+                callers = [c for c in _callers(program, func, made_by) if _per_call(program, c, ctx)]
+                if callers and where not in reported:
                     first = callers[0].site
                     reported.add(where)
                     ctx.report(engine.CLIENT_PER_REQUEST, ctor.site,
-                               f"{func.name}() builds a new client each call, and {first.where} calls it per call"
+                               f"{made_by}() builds a new client each time, and {first.where} calls it per call"
                                f" ({len(callers)} such call site(s)): every call pays a connection handshake.")
                 continue
-            if MAIN_LIKE.match(func.name) or SCRIPT_PATH.search(ctor.site.path):
+            if ctor.stored or MAIN_LIKE.match(func.name) or SCRIPT_PATH.search(ctor.site.path):
                 continue
             often = [c for c in program.callers(func) if c.in_loop is not None or _handler(program, c)]
             if ctor.in_loop or ctor.handler or ctor.bare or often:
@@ -212,8 +217,15 @@ def client_per_request(ctx: Context) -> None:
                 reported.add(where)
                 why = ("A client built in a loop opens a connection per iteration." if ctor.in_loop else
                        "A bare connection built in a method is one connection per call, with no pool." if ctor.bare else
-                       f"A client built inside {func.name}() is a new connection every time it runs.")
+                       f"A client built inside {func.name}() is a new connection every time it runs"
+                       + (f" ({often[0].site.where} calls it per item or per request)." if often else "."))
                 ctx.report(engine.CLIENT_PER_REQUEST, ctor.site, why)
+
+
+def _callers(program: Program, func, made_by: str) -> list:
+    if made_by == func.name:
+        return program.callers(func)
+    return [c for facts in program.files for c in facts.ocalls if c.name == made_by]
 
 
 def _handler(program: Program, call) -> bool:
