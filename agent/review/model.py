@@ -33,6 +33,8 @@ start stop init main setup apply map filter reduce join split format load dump s
 print log info debug warn error emit push then catch resolve reject find create build make new from to of
 has contains clear reset size count sort copy with exec execute query fetch handle process parse render
 """.split())
+# Calls a forwarding wrapper may make beside the one it forwards: taking and giving back a connection.
+WRAPPER_NOISE = {"close", "quit", "select", "ping", "exec", "multi", "watch", "unwatch", "discard"}
 REDIS_NAMES = set(keymod.WRITE_TYPES) | set(keymod.READ_TYPES) | {"keys", "del", "delete", "exists", "expire", "unlink",
                                                                     "flushall", "flushdb", "eval", "evalsha"}
 MAIN_LIKE = re.compile(r"(?i)^(main|run|cli|setup|set_up|init|__init__|__post_init__|initialize|configure\w*|create_app|"
@@ -529,10 +531,11 @@ class Program:
         self.wrappers: dict[str, RCall] = {}  # function id -> the one command it forwards
         for fid, calls in self.direct.items():
             func = self.funcs.get(fid)
-            if func is None or len(calls) != 1 or func.statements > 2:
+            commands = [c for c in calls if c.command not in WRAPPER_NOISE]
+            if func is None or len(commands) != 1 or func.statements > 6:
                 continue
-            call = calls[0]
-            if call.key.param is not None and call.key.param in func.params:
+            call = commands[0]
+            if call.in_loop is None and call.key.param is not None and call.key.param in func.params:
                 self.wrappers[fid] = call
         # Functions that issue round trips: direct calls not on a pipeline, or calls to such functions.
         self.issues: dict[str, str] = {}  # function id -> the first command it issues
@@ -564,6 +567,8 @@ class Program:
         if not candidates:
             return None
         same_file = [f for f in candidates if f.path == call.site.path]
+        if call.self_call and not same_file and call.receiver_text in ("self", "this", "cls"):
+            return candidates[0] if len(candidates) == 1 else None  # an inherited method
         if call.self_call and same_file:
             caller = self.funcs.get(call.site.func)
             same_class = [f for f in same_file if caller is not None and f.cls == caller.cls]
@@ -578,9 +583,9 @@ class Program:
                 return of_class[0]
         if call.name in COMMON_NAMES or len(call.name) < 4:
             return None
-        if len(candidates) > 3:
-            return None
-        return same_file[0] if same_file else candidates[0]
+        if same_file:
+            return same_file[0]
+        return candidates[0] if len(candidates) <= 3 else None
 
     def wrapper_command(self, call: OCall) -> tuple[RCall, KeyExpr] | None:
         """A call to a forwarding wrapper, as the command it issues with the caller's key."""

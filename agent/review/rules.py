@@ -200,13 +200,15 @@ def client_per_request(ctx: Context) -> None:
             made_by = func.cls if ctor.stored and func.cls and func.name in ("__init__", "constructor", func.cls) else (
                 func.name if ctor.returned else None)
             if made_by is not None:
-                callers = [c for c in _callers(program, func, made_by) if _per_call(program, c, ctx)]
-                if callers and where not in reported:
-                    first = callers[0].site
-                    reported.add(where)
-                    ctx.report(engine.CLIENT_PER_REQUEST, ctor.site,
-                               f"{made_by}() builds a new client each time, and {first.where} calls it per call"
-                               f" ({len(callers)} such call site(s)): every call pays a connection handshake.")
+                # reported where the client is made per call: each caller is a place to share one instead
+                for caller in _callers(program, func, made_by):
+                    spot = (caller.site.path, caller.site.line)
+                    if spot in reported or not _per_call(program, caller, ctx):
+                        continue
+                    reported.add(spot)
+                    ctx.report(engine.CLIENT_PER_REQUEST, caller.site,
+                               f"{made_by}() builds a new Redis client each time ({ctor.site.where}), and this runs per "
+                               "call: every call pays a connection handshake and leaves a pool behind.")
                 continue
             if ctor.stored or MAIN_LIKE.match(func.name) or SCRIPT_PATH.search(ctor.site.path):
                 continue
