@@ -587,6 +587,8 @@ def _is_plain_container(value: SgNode) -> bool:
         return True
     if PLAIN_CONTAINERS.match(value.text()):
         return True
+    if value.kind() in CALL_KINDS and re.match(r"(await\s+)?(require|import)\s*\(", value.text()):
+        return False  # a module: what it exports is not known here
     if value.kind() in CALL_KINDS:
         return not REDISH_FACTORY.search(value.text().split("(", 1)[0] if value.kind() not in ("await", "await_expression")
                                          else value.text())

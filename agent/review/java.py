@@ -183,7 +183,7 @@ class JavaAdapter(Adapter):
                 if number:
                     ctx.report(engine.SELECT_DB, call.node, f"Database {number}: numbered databases are not supported on Cluster.")
         for ctor in ctx.news:
-            if ctor.method in ("JdkSerializationRedisSerializer", "ObjectOutputStream", "ObjectInputStream"):
+            if ctor.method == "JdkSerializationRedisSerializer":
                 ctx.report(PICKLE_VALUES, ctor.node, f"{ctor.method}: Java native serialization of values kept in Redis.")
 
 

@@ -37,6 +37,7 @@ has contains clear reset size count sort copy with exec execute query fetch hand
 WRAPPER_NOISE = {"close", "quit", "select", "ping", "exec", "multi", "watch", "unwatch", "discard"}
 REDIS_NAMES = set(keymod.WRITE_TYPES) | set(keymod.READ_TYPES) | {"keys", "del", "delete", "exists", "expire", "unlink",
                                                                     "flushall", "flushdb", "eval", "evalsha"}
+_HELPER_RECEIVER = re.compile(r"(?i)redis|cache|jedis|lettuce|client|conn|store|manager|util|dao|template|storage|repo")
 MAIN_LIKE = re.compile(r"(?i)^(main|run|cli|setup|set_up|init|__init__|__post_init__|initialize|configure\w*|create_app|"
                        r"make_app|app_factory|start\w*|run\w*|\w*worker\w*|serve\w*|listen\w*|bootstrap|register\w*|on_startup|lifespan|command|handle_command|"
                        r"constructor|<module>|init\w*|New\w*|new\w*|Bean|connect|get_connection|provide\w*)$")
@@ -163,6 +164,9 @@ _CACHED = re.compile(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@
                      r"on_event|beforeAll|before\b|sync\.Once|once\.Do")
 _CLASS_KINDS = ("class_definition", "class_declaration", "class", "interface_declaration", "enum_declaration",
                 "object_declaration")
+# Deserialisation that runs code chosen by whoever wrote the bytes.
+_UNSAFE_LOADS = re.compile(r"\b(?:c?[Pp]ickle|_pickle|dill|cloudpickle|jsonpickle)\.(?:loads|load|Unpickler|decode)\b|"
+                           r"\bnew\s+ObjectInputStream\b|\bunserialize\s*\(")
 _PARAM_NAME = re.compile(r"[A-Za-z_$][\w$]*")
 _HASH_WRITES = {"hset", "hmset", "hsetnx"}
 _MULTI_KEY_LISTS = {"mget", "del", "unlink", "exists", "touch", "sunion", "sinter", "sdiff", "pfcount", "watch"}
@@ -411,10 +415,10 @@ def extract(ctx, is_redis_local) -> FileFacts:
                     facts.client_lists.append(name)
     facts.funcs = list(func_ids.values())
     facts.imports = _imports(ctx)
-    for call in ctx.calls:
-        if call.receiver in ("pickle", "cPickle", "_pickle", "dill", "cloudpickle") and call.method in ("loads", "load"):
-            func, _ = func_of(call.node)
-            facts.pickles.append((site(call.node, func), f"{call.receiver}.{call.method}"))
+    for number, text in enumerate(lines, 1):
+        match = _UNSAFE_LOADS.search(text)
+        if match and not text.lstrip().startswith(("#", "//", "*", "import ", "from ")):
+            facts.pickles.append((Site(ctx.path, number, match.start() + 1, "", evidence(number)), match.group(0).strip(". (")))
     facts.uses_cluster = adapter.uses_cluster(ctx.text)
     return facts
 
@@ -586,6 +590,13 @@ class Program:
         if same_file:
             return same_file[0]
         return candidates[0] if len(candidates) <= 3 else None
+
+    def helper_by_name(self, call: OCall) -> Func | None:
+        """`redisUtils.get(k)`, `cache.delete(k)`: a common name called on something named like a Redis helper
+        reaches the repository's function of that name that issues a command."""
+        if call.name.lower() not in REDIS_NAMES or not _HELPER_RECEIVER.search(call.receiver_text):
+            return None
+        return next((f for f in self.by_name.get(call.name, []) if f.id in self.issues), None)
 
     def wrapper_command(self, call: OCall) -> tuple[RCall, KeyExpr] | None:
         """A call to a forwarding wrapper, as the command it issues with the caller's key."""

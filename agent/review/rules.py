@@ -21,6 +21,10 @@ CONFIG_GLOBS = ("*.env*", ".env*", "*settings*.py", "*config*.py", "*config*.{js
                 "values*.y*ml", "*.properties", "application*.y*ml", "*.ini", "*.cfg")
 
 
+_RUNS = re.compile(r"(?:\b(?:python3?|node|ts-node|tsx|bash|sh|ruby|bun|deno run|go run|npx|php|uv run|poetry run)"
+                   r"\s+(?:-m\s+|-[A-Za-z]+\s+)*|(?:^|\s)\./)([\w./-]+)", re.M)
+
+
 class Context:
     """What the rules need beyond the model: the tree's dev tooling and configuration."""
 
@@ -51,8 +55,9 @@ class Context:
                     text += [_read(p) for p in list(folder.rglob("*.y*ml"))[:50]]
                 elif folder.is_file():
                     text.append(_read(folder))
-            words = set(re.findall(r"[\w./-]+", "\n".join(text)))
-            self._dev_refs = {Path(w).name for w in words} | {Path(w).stem for w in words}
+            # a file counts as dev tooling when these files run it, not when they merely name it (mockgen -source=...)
+            words = set(_RUNS.findall("\n".join(text)))
+            self._dev_refs = {Path(w).name for w in words if "." in Path(w).name} | {w.removeprefix("./") for w in words}
         return self._dev_refs
 
     def dev_tooling(self, path: str) -> bool:
@@ -60,7 +65,9 @@ class Context:
             return True
         name = Path(path).name
         stem = Path(path).stem
-        referenced = name in self.dev_refs or (stem in self.dev_refs and len(stem) > 4)
+        module = path.rsplit(".", 1)[0].replace("/", ".")
+        referenced = name in self.dev_refs or path in self.dev_refs or any(
+            m in self.dev_refs for m in (module, module.split(".", 1)[-1]) if "." in m)
         imported = any(stem in imp.split(".")[-1].split("/")[-1] for f in self.program.files if f.path != path
                        and not f.test for imp in f.imports) if referenced else False
         return referenced and not imported
@@ -248,34 +255,35 @@ def _per_call(program: Program, call, ctx: Context) -> bool:
 
 
 def loop_no_pipeline(ctx: Context) -> None:
+    """A round trip per iteration: a command in a loop, or a call in a loop to a function that issues one
+    (directly or through its callees). One finding per loop, at its first round trip."""
     program = ctx.program
-    reported: set[tuple[str, int]] = set()
+    first: dict[tuple[str, int], tuple[Site, str]] = {}
+
+    def offer(site: Site, loop: int, message: str) -> None:
+        key = (site.path, loop)
+        if key not in first or (site.line, site.col) < (first[key][0].line, first[key][0].col):
+            first[key] = (site, message)
+
     for call in program.redis_calls:
         if call.in_loop is None or call.pipelined or call.command in model_exempt() or call.splat or call.test:
             continue
-        if not call.counts_in_loop or call.site.func in program.wrappers and False:
-            continue
-        loop = (call.site.path, call.in_loop)
-        if loop in reported or ctx.dev_tooling(call.site.path):
-            continue
-        reported.add(loop)
-        ctx.report(engine.LOOP_NO_PIPELINE, call.site,
-                   f"{call.command.upper()} issued once per loop iteration (loop at line {call.in_loop}): each one waits a "
-                   "network round trip.")
+        if call.counts_in_loop:
+            offer(call.site, call.in_loop, f"{call.command.upper()} issued once per loop iteration (loop at line "
+                  f"{call.in_loop}): each one waits a network round trip.")
     for facts in program.files:
         for call in facts.ocalls:
             if call.in_loop is None or call.pipelined or call.test:
                 continue
-            target = program.resolve(call)
+            target = program.resolve(call) or program.helper_by_name(call)
             if target is None or target.id not in program.issues or target.id == call.site.func:
                 continue
-            loop = (call.site.path, call.in_loop)
-            if loop in reported or ctx.dev_tooling(call.site.path):
-                continue
-            reported.add(loop)
-            ctx.report(engine.LOOP_NO_PIPELINE, call.site,
-                       f"{call.name}() issues {program.issues[target.id].upper()} ({target.path}:{target.line}) and is "
-                       f"called once per loop iteration (loop at line {call.in_loop}): N items cost N round trips.")
+            offer(call.site, call.in_loop, f"{call.name}() issues {program.issues[target.id].upper()} "
+                  f"({target.path}:{target.line}) and is called once per loop iteration (loop at line {call.in_loop}): "
+                  "N items cost N round trips.")
+    for (path, _), (site, message) in sorted(first.items(), key=lambda item: (item[0][0], item[1][0].line)):
+        if not ctx.dev_tooling(path):
+            ctx.report(engine.LOOP_NO_PIPELINE, site, message)
 
 
 def model_exempt() -> set[str]:
@@ -386,9 +394,11 @@ def pickle_values(ctx: Context) -> None:
         if facts.test or not facts.pickles:
             continue
         stem = Path(facts.path).stem
-        serializer = stem in imported_by_redis and re.search(r"(?i)serial|codec|pickle|encod|marshal", facts.path) or \
-            re.search(r"(?i)redis", facts.path) and re.search(r"(?i)serial|codec", facts.path)
+        serializer = bool(redis_files) and (stem in imported_by_redis or re.search(
+            r"(?i)serial|codec|coder|pickle|encod|marshal|compat|session|cache|job|task|queue|result", facts.path))
         if facts.path not in redis_files and not serializer:
+            continue
+        if ctx.dev_tooling(facts.path) or SCRIPT_PATH.search(facts.path):
             continue
         for site, name in facts.pickles:
             ctx.report(PICKLE_VALUES, site, f"{name} on a value kept in Redis" + (
