@@ -170,3 +170,12 @@ def _version() -> str:
         return version("ask-redis")
     except Exception:
         return "0.0.0"
+
+
+def render_keys(report: "Report", fmt: str) -> str:
+    """`ask-redis review --keys`: the key inventory (and its join with the live namespaces)."""
+    from ask_redis.review import inventory
+
+    if fmt in ("json", "sarif"):
+        return redact(json.dumps({"root": report.root, "keys": report.keys, "key_join": report.key_join}, indent=2))
+    return redact(f"{_scope(report)}\n\n" + inventory.render(report.keys, report.key_join))

@@ -39,6 +39,8 @@ class Report:
     live_error: str | None = None
     notes: list[str] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
+    keys: list[dict] = field(default_factory=list)  # the key inventory, one row per family
+    key_join: dict | None = None  # code families joined with the live sample's namespaces
 
     def counts(self) -> dict[str, int]:
         return {s.label: sum(1 for f in self.findings if f.severity == s) for s in sorted(Severity, reverse=True)}
@@ -57,6 +59,8 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "checklist": [vars(c) for c in self.checklist],
             "notes": self.notes,
+            "keys": self.keys,
+            "key_join": self.key_join,
         }
 
 
@@ -122,10 +126,22 @@ def _evidence_live(number: int, live) -> str | None:
     return None
 
 
-def evaluate_checklist(findings: list[Finding], facts, live) -> list[ChecklistResult]:
+def evaluate_checklist(findings: list[Finding], facts, live, from_code: dict | None = None) -> list[ChecklistResult]:
     results = []
+    from_code = from_code or {}
     for number, item in enumerate(CHECKLIST, start=1):
         failing = [f for f in findings if f.checklist == number]
+        if number in from_code and not (failing and from_code[number][0] != FAIL):
+            status, evidence = from_code[number]
+            live_evidence = _evidence_live(number, live) if number in _LIVE_ITEMS and status != FAIL else None
+            if status == UNKNOWN and live_evidence:
+                status, evidence = PASS, live_evidence
+            elif live_evidence:
+                evidence = f"{evidence}; {live_evidence}"
+            if failing and status == FAIL:
+                evidence += f" ({len(failing)} finding(s))"
+            results.append(ChecklistResult(number, item, status, evidence))
+            continue
         if failing:
             shown = "; ".join(f"{f.rule_id} at {f.where}" for f in failing[:3])
             more = f" (+{len(failing) - 3} more)" if len(failing) > 3 else ""
@@ -163,10 +179,16 @@ def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 
         findings += live.findings
         notes += live.notes
     findings.sort(key=lambda f: (-f.severity, f.path is None, f.path or "", f.line or 0, f.rule_id))
+    from ask_redis.review import inventory
+
+    program = scanned.program
+    from_code = inventory.checklist_items(program, findings, scanned.facts.get("lua_scripts", 0)) if program else {}
     return Report(
         root=str(root.resolve()),
+        keys=inventory.rows(program) if program else [],
+        key_join=inventory.join(program, live.keyspace) if program and live is not None else None,
         findings=findings,
-        checklist=evaluate_checklist(findings, scanned.facts, live),
+        checklist=evaluate_checklist(findings, scanned.facts, live, from_code),
         files_seen=scanned.files_seen,
         files_analyzed=scanned.files_analyzed,
         redis_target=live.target if live else None,
@@ -189,6 +211,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", metavar="SEVERITY", choices=[s.label for s in Severity],
                    help="exit 1 when a finding at or above this severity exists: info, low, medium, high")
     p.add_argument("-o", "--output", help="write the report to this file instead of stdout")
+    p.add_argument("--keys", action="store_true",
+                   help="print the key inventory: one row per key family (pattern, type, TTL, bound, writers, readers), "
+                        "joined with the live namespaces when --redis-url is given")
     p.add_argument("--sample", type=int, default=10_000, metavar="N", help="keys to sample per primary (default 10000)")
     p.add_argument("--verbose", action="store_true", help="full error details")
     return p
@@ -231,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         report = run_review(args.path, redis_url, sample=args.sample)
-        text = review_report.render(report, args.format)
+        text = review_report.render_keys(report, args.format) if args.keys else review_report.render(report, args.format)
         if args.output:
             Path(args.output).write_text(text + ("" if text.endswith("\n") else "\n"))
         else:
