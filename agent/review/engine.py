@@ -258,6 +258,11 @@ class Scopes:
             open_scopes.append(i)
         self._found = None
 
+    def function_nodes(self) -> list[SgNode]:
+        if self._found is not None:
+            self._build()
+        return [n for n, is_fn in zip(self.nodes, self.is_function) if is_fn]
+
     def enclosing(self, node: SgNode) -> list[int]:
         """The scopes that are syntax ancestors of `node`, innermost first."""
         if self._found is not None:  # built on first use: many files never ask
@@ -828,7 +833,8 @@ SOURCE_EXTENSIONS = (".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx"
 VENDORED = ("node_modules", "vendor", "third_party", "third-party", ".venv", "venv", "site-packages", "dist", "build",
             "target", ".git", "bower_components", ".tox", ".mypy_cache", "__pycache__", ".next", "out")
 # Files that mention Redis, and serializer modules that a Redis cache may use without naming Redis.
-MENTIONS_REDIS = re.compile(r"(?i)redis|jedis|lettuce|valkey|pickle|ObjectInputStream")
+# (Lua helpers included into scripts call Redis through an alias and may never spell "redis".)
+MENTIONS_REDIS = re.compile(r"(?i)redis|jedis|lettuce|valkey|pickle|ObjectInputStream|[a-z_]\w*call\s*\(\s*['\"][a-z]+['\"]")
 
 
 @dataclass
@@ -1004,6 +1010,7 @@ def scan(root: Path) -> ScanResult:
     candidates = Candidates(root)
     results = _analyze_all(candidates, base)
     analyzed = len(results)
+    first, more = None, []
     # Second pass: files that never name Redis but call the program's Redis functions (a service calling
     # a cache helper in a loop). Their facts join the model; a name must be rare enough to mean that function.
     if root.is_dir():
@@ -1032,7 +1039,7 @@ def scan(root: Path) -> ScanResult:
     from ask_redis.review import rules
     from ask_redis.review.model import Program
 
-    program = Program(files)
+    program = first if root.is_dir() and not more else Program(files)
     findings += rules.run(base if root.is_file() else root, program)
     findings.sort(key=lambda f: (-f.severity, f.path or "", f.line or 0, f.rule_id))
     errors.sort()

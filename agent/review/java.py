@@ -54,6 +54,7 @@ SPRING = {
 _OPS = re.compile(r"(?:opsFor|bound)(Value|Hash|List|Set|ZSet|Stream|HyperLogLog|Geo)(?:Ops)?\(")
 _OPS_TYPE = re.compile(r"\b(?:Bound)?(Value|Hash|List|Set|ZSet|Stream|HyperLogLog|Geo)Operations\s*(?:<[^;{}()=]*?>)?\s+(\w+)\s*[;=,)]")
 _TEMPLATE_TYPE = re.compile(r"\b(?:Reactive)?(?:String)?RedisTemplate\s*(?:<[^;{}()=]*?>)?\s+(\w+)\s*[;=,)]")
+_OPS_ASSIGNED = re.compile(r"\b(\w+)\s*=\s*\w+\s*\.\s*(?:opsFor|bound)(Value|Hash|List|Set|ZSet|Stream|HyperLogLog|Geo)")
 _TEMPLATE_NAME = re.compile(r"(?i)^(redis|string|stringRedis|reactiveRedis)?Template$|redisTemplate$")
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "r": "\r"}
 
@@ -72,10 +73,11 @@ class JavaAdapter(Adapter):
 
     def prepare(self, text: str) -> None:
         """Which names in this file hold RedisTemplates and which hold opsForX() views."""
-        self.ops_vars = {name: kind.lower() for kind, name in _OPS_TYPE.findall(text)}
-        self.ops_vars.update({m.group(1): m.group(2).lower() for m in re.finditer(
-            r"(\w+)\s*=\s*\w+\s*\.\s*(?:opsFor|bound)(Value|Hash|List|Set|ZSet|Stream|HyperLogLog|Geo)", text)})
-        self.templates = set(_TEMPLATE_TYPE.findall(text))
+        spring = "Operations" in text or "opsFor" in text or "Template" in text
+        self.ops_vars = {name: kind.lower() for kind, name in _OPS_TYPE.findall(text)} if spring else {}
+        if spring and ("opsFor" in text or "bound" in text):
+            self.ops_vars.update({m.group(1): m.group(2).lower() for m in _OPS_ASSIGNED.finditer(text)})
+        self.templates = set(_TEMPLATE_TYPE.findall(text)) if spring else set()
 
     def command_for(self, call: Call) -> str | None:
         """Spring Data Redis: the command a template or operations method issues (None: not Spring)."""

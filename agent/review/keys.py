@@ -29,7 +29,7 @@ CACHE_WORDS = re.compile(r"(?i)cache|cached|session|sess|token|otp|nonce|lock|mu
                          r"heartbeat|recent|last_seen|lastseen")
 
 
-def _squash(pattern: str) -> str:
+def squash(pattern: str) -> str:
     return _STARS.sub(PLACEHOLDER, pattern)
 
 
@@ -56,9 +56,11 @@ def key_expr(adapter, node: SgNode, constants: dict[str, str], params: tuple[str
             # self.key / this.prefix: one key per object, named by the attribute
             return KeyExpr(f"<{name}>", f"<{text}>")
         return KeyExpr(None, None)
-    pattern = _squash(re.sub(r"\{[^{}]*\}", PLACEHOLDER, display))
+    pattern = squash(re.sub(r"\{[^{}]*\}", PLACEHOLDER, display))
     if not pattern.strip(PLACEHOLDER + ":"):
-        return KeyExpr(None, None, param=params[0] if node.kind() == "identifier" and node.text() in params else None)
+        # only slots: maybe constants of another module (`PREFIX + id`), filled in by the program model
+        param = node.text() if node.kind() == "identifier" and node.text() in params else None
+        return KeyExpr(None, display if re.search(r"\{[A-Z_][A-Z0-9_]*\}", display) else None, param=param)
     literal = adapter.literal(node) is not None
     return KeyExpr(pattern, display, literal=literal)
 
@@ -76,7 +78,10 @@ def _display(adapter, node: SgNode, constants: dict[str, str], params: tuple[str
     if kind == "identifier":
         text = node.text()
         if text in constants:
-            return constants[text]
+            value = constants[text]
+            if isinstance(value, str):
+                return value
+            return _display(adapter, value, constants, params, depth + 1)  # a local bound once: its expression
         return None
     if kind in ("string", "template_string", "interpreted_string_literal", "string_literal"):
         # an f-string or template literal: literal parts kept, each interpolation a named slot
@@ -121,6 +126,11 @@ def _display(adapter, node: SgNode, constants: dict[str, str], params: tuple[str
             return None
         if callee in ("toString", "str", "String", "valueOf"):
             return None
+        receiver = obj if obj is not None else (name.field("object") or name.field("operand")
+                                                if name is not None and name.kind() in ("attribute", "member_expression",
+                                                                                        "selector_expression") else None)
+        if receiver is not None and receiver.text() not in ("self", "this", "cls") and not receiver.text()[:1].isupper():
+            return None  # cursor.next(), keys.toArray(): a value, not a key helper
         # a key helper: make_key("cart", uid) -> the helper's own family with its literal arguments
         literal_args = [adapter.literal(a) for a in arg_nodes]
         shown = ",".join(a if a is not None else "*" for a in literal_args)
@@ -236,11 +246,18 @@ def naming_verdict(pattern: str) -> str:
     """Against {service}:{entity}:{id}[:{field}]."""
     if pattern.startswith("<") or "(" in pattern:
         return "unknown"
-    head = pattern.split(":")[0]
+    parts = pattern.split(":")
     if ":" not in pattern:
         return "no namespace"
-    if not head or head == PLACEHOLDER:
+    if not parts[0] or PLACEHOLDER in parts[0]:
         return "starts with a variable"
     if re.search(r"\s", pattern):
         return "contains spaces"
+    literal = 0
+    for part in parts:
+        if PLACEHOLDER in part:
+            break
+        literal += 1
+    if literal < 2 and len(parts) > 1 and PLACEHOLDER in pattern:
+        return "no service prefix"
     return "ok"

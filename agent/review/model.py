@@ -37,6 +37,7 @@ has contains clear reset size count sort copy with exec execute query fetch hand
 WRAPPER_NOISE = {"close", "quit", "select", "ping", "exec", "multi", "watch", "unwatch", "discard"}
 REDIS_NAMES = set(keymod.WRITE_TYPES) | set(keymod.READ_TYPES) | {"keys", "del", "delete", "exists", "expire", "unlink",
                                                                     "flushall", "flushdb", "eval", "evalsha"}
+_ACCESSOR = re.compile(r"^(get|set|is|has)[A-Z]\w*$")
 _HELPER_RECEIVER = re.compile(r"(?i)redis|cache|jedis|lettuce|client|conn|store|manager|util|dao|template|storage|repo")
 MAIN_LIKE = re.compile(r"(?i)^(main|run|cli|setup|set_up|init|__init__|__post_init__|initialize|configure\w*|create_app|"
                        r"make_app|app_factory|start\w*|run\w*|\w*worker\w*|serve\w*|listen\w*|bootstrap|register\w*|on_startup|lifespan|command|handle_command|"
@@ -95,6 +96,7 @@ class OCall:
     in_loop: int | None
     pipelined: bool
     args: list[KeyExpr]
+    nargs: int
     stored: bool  # the result is kept on an object or at module level
     test: bool
 
@@ -144,6 +146,8 @@ class FileFacts:
     client_lists: list[str] = field(default_factory=list)  # names bound to a list holding clients
     imports: list[str] = field(default_factory=list)
     pickles: list[tuple[Site, str]] = field(default_factory=list)
+    constants: dict[str, str] = field(default_factory=dict)  # names bound once to a string literal
+    key_helpers: dict[str, KeyExpr] = field(default_factory=dict)  # function name -> the key it returns
     uses_cluster: bool = False
     local_findings: list = field(default_factory=list)  # findings the file alone decides
     cluster_local: list = field(default_factory=list)
@@ -162,6 +166,7 @@ _REQUEST_PARAMS = re.compile(
     r"HttpServletRequest|ServerRequest|HttpRequest")
 _CACHED = re.compile(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@Produces|@PostConstruct|fixture|"
                      r"on_event|beforeAll|before\b|sync\.Once|once\.Do")
+_LOOPS = ("for_statement", "for_in_clause", "enhanced_for_statement", "for_in_statement", "range_clause")
 _CLASS_KINDS = ("class_definition", "class_declaration", "class", "interface_declaration", "enum_declaration",
                 "object_declaration")
 # Deserialisation that runs code chosen by whoever wrote the bytes.
@@ -343,18 +348,23 @@ def extract(ctx, is_redis_local) -> FileFacts:
 
     constants = {name: adapter.literal(values[0]) for name, values in ctx.assignments.items()
                  if len(values) == 1 and adapter.literal(values[0]) is not None}
+    # names bound once to an expression (`String userKey = getTokenKey(uuid);`): a key argument resolves through them
+    bound_once = {name: values[0] for name, values in ctx.assignments.items()
+                  if len(values) == 1 and name not in constants and values[0].kind() not in _LOOPS}
 
     for call in ctx.calls:
         func, fn = func_of(call.node)
         params = func.params if func else ()
         loop = ctx.enclosing_loop(call.node)
+        if loop is not None and _in_iterable(loop, call.node):
+            loop = None
         in_loop = loop.range().start.line + 1 if loop is not None else None
         name = call.method
         if call.command:
             local = is_redis_local(call)
             plain = call.receiver in ctx.plain_vars or call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os",
                                                                           "JSON", "Array", "Promise", "Math", "console")
-            key = keymod.key_expr(adapter, call.args[0], constants, params) if call.args else KeyExpr(None, None)
+            key = keymod.key_expr(adapter, call.args[0], {**bound_once, **constants}, params) if call.args else KeyExpr(None, None)
             facts.rcalls.append(RCall(
                 site=site(call.node, func), command=call.command, method=call.method, receiver=call.receiver,
                 receiver_text=call.receiver_text, key=key, nargs=len(call.args) + len(call.kwargs), splat=call.splat,
@@ -370,12 +380,12 @@ def extract(ctx, is_redis_local) -> FileFacts:
             continue
         # a call by name: maybe a repository function (a helper that issues commands, a wrapper, a factory)
         receiver = call.receiver_text
-        args = [keymod.key_expr(adapter, a, constants, params) for a in call.args[:3]]
+        args = [keymod.key_expr(adapter, a, {**bound_once, **constants}, params) for a in call.args[:3]]
         facts.ocalls.append(OCall(
             site=site(call.node, func), name=name, receiver_text=receiver,
             self_call=receiver in ("self", "this", "cls", ""),
             in_loop=in_loop if adapter.loop_call_counts(call) or adapter.name not in ("javascript", "typescript", "tsx") else None,
-            pipelined=bool(re.search(r"(?i)pipe|batch|multi", receiver)), args=args,
+            pipelined=bool(re.search(r"(?i)pipe|batch|multi", receiver)), args=args, nargs=len(call.args),
             stored=_stored(call.node, adapter) or func is None, test=ctx.is_test or (func.test if func else False)))
         binding = adapter.assigned_name(call.node)
         if binding:
@@ -413,6 +423,22 @@ def extract(ctx, is_redis_local) -> FileFacts:
             elif kind in ("list", "array", "list_comprehension", "tuple", "array_creation_expression", "composite_literal"):
                 if re.search(r"(?i)\b(Redis|StrictRedis|from_url|createClient|NewClient|Jedis|RedisCluster)\b", value.text()):
                     facts.client_lists.append(name)
+    facts.constants = {k: v for k, v in constants.items() if v and len(v) < 200}
+    # key helpers: `def cart_key(uid): return f"cart:{uid}"` / `String getCacheKey(String k) { return PREFIX + k; }`
+    helper_fns = [n for n in ctx.scopes.function_nodes()] if ctx.scopes is not None else []
+    for fn in helper_fns:
+        name = adapter.function_name(fn)
+        if not name or not re.search(r"(?i)key|name|prefix|path|id$", name):
+            continue
+        returns = [r for r in fn.find_all(kind="return_statement")]
+        if len(returns) != 1:
+            continue
+        value = next((c for c in returns[0].named_children() if "comment" not in c.kind()), None)
+        if value is None:
+            continue
+        expr = keymod.key_expr(adapter, value, constants, _params(adapter, fn))
+        if expr.display and "{" in expr.display or expr.literal:
+            facts.key_helpers[name] = expr
     facts.funcs = list(func_ids.values())
     facts.imports = _imports(ctx)
     for number, text in enumerate(lines, 1):
@@ -421,6 +447,18 @@ def extract(ctx, is_redis_local) -> FileFacts:
             facts.pickles.append((Site(ctx.path, number, match.start() + 1, "", evidence(number)), match.group(0).strip(". (")))
     facts.uses_cluster = adapter.uses_cluster(ctx.text)
     return facts
+
+
+def _in_iterable(loop: SgNode, node: SgNode) -> bool:
+    """The call computes what a comprehension walks (`[x for x in r.smembers(k)]`): it runs once."""
+    if not loop.kind().endswith(("comprehension", "generator_expression")):
+        return False
+    start = node.range().start.index
+    for clause in loop.find_all(kind="for_in_clause"):
+        right = clause.field("right")
+        if right is not None and right.range().start.index <= start < right.range().end.index:
+            return True
+    return False
 
 
 def _last_name(text: str) -> str:
@@ -453,6 +491,11 @@ def redis_function_names(program: "Program", limit: int = 400) -> list[str]:
     names Redis may call."""
     names = {program.funcs[fid].name for fid in list(program.issues) + list(program.wrappers) if fid in program.funcs}
     names |= set(program.factories)
+    # key helpers that live in modules which never name Redis: `r.set(session_key(sid), ...)`
+    for call in program.redis_calls:
+        match = re.match(r"([A-Za-z_$][\w$]*)\(", call.key.display or "")
+        if match:
+            names.add(match.group(1))
     return sorted(n for n in names if len(n) >= 5 and n not in COMMON_NAMES and n.isidentifier() and
                   not n.startswith("<"))[:limit]
 
@@ -510,6 +553,8 @@ class Program:
         self.client_names = {n for n in names if n and n not in COMMON_NAMES and n not in ("self", "this")}
 
     def is_redis(self, call: RCall) -> bool:
+        if call.receiver in self.client_names and call.receiver:
+            return True  # a loop variable over a list of clients is locally "data", but holds clients
         if call.plain:
             return False
         if call.certain:
@@ -543,10 +588,12 @@ class Program:
                 self.wrappers[fid] = call
         # Functions that issue round trips: direct calls not on a pipeline, or calls to such functions.
         self.issues: dict[str, str] = {}  # function id -> the first command it issues
+        self.issued_at: dict[str, str] = {}  # function id -> where that command is sent (through callees too)
         for fid, calls in self.direct.items():
             unbatched = [c for c in calls if not c.pipelined and c.command not in LOOP_EXEMPT]
             if unbatched:
                 self.issues[fid] = unbatched[0].command
+                self.issued_at[fid] = unbatched[0].site.where
         self.calls_by_func: dict[str, list[OCall]] = defaultdict(list)
         for facts in self.files:
             for call in facts.ocalls:
@@ -562,6 +609,7 @@ class Program:
                     target = self.resolve(call)
                     if target is not None and target.id in self.issues and target.id != fid:
                         self.issues[fid] = self.issues[target.id]
+                        self.issued_at[fid] = self.issued_at[target.id]
                         changed = True
                         break
 
@@ -587,6 +635,8 @@ class Program:
                 return of_class[0]
         if call.name in COMMON_NAMES or len(call.name) < 4:
             return None
+        if _ACCESSOR.match(call.name) and not _HELPER_RECEIVER.search(receiver) and not same_file:
+            return None  # config.getConfigKey(): a data object's accessor, not the service method of that name
         if same_file:
             return same_file[0]
         return candidates[0] if len(candidates) <= 3 else None
@@ -601,8 +651,13 @@ class Program:
     def wrapper_command(self, call: OCall) -> tuple[RCall, KeyExpr] | None:
         """A call to a forwarding wrapper, as the command it issues with the caller's key."""
         target = self.resolve(call) if call.name not in COMMON_NAMES or call.self_call else None
-        if target is None and call.name.lower() in REDIS_NAMES:
-            target = next((f for f in self.by_name.get(call.name, []) if f.id in self.wrappers), None)
+        if target is not None and target.id in self.wrappers and len(target.params) != call.nargs:
+            target = None  # an overload: pick by arity below
+        if target is None:
+            wrappers = [f for f in self.by_name.get(call.name, []) if f.id in self.wrappers]
+            if call.name.lower() not in REDIS_NAMES and not (wrappers and self.resolve(call) is not None):
+                wrappers = [f for f in wrappers if f.path == call.site.path or _HELPER_RECEIVER.search(call.receiver_text)]
+            target = next((f for f in wrappers if len(f.params) == call.nargs), wrappers[0] if wrappers else None)
         if target is None or target.id not in self.wrappers:
             return None
         inner = self.wrappers[target.id]
@@ -614,7 +669,46 @@ class Program:
         return inner, key
 
     # -- key families ------------------------------------------------------------------------
+    def _constants(self) -> None:
+        self.constants: dict[str, str] = {}
+        clashes: set[str] = set()
+        for facts in self.files:
+            for name, value in facts.constants.items():
+                if name in self.constants and self.constants[name] != value:
+                    clashes.add(name)
+                self.constants.setdefault(name, value)
+        for name in clashes:
+            del self.constants[name]
+        self.key_helpers: dict[str, list[tuple[str, KeyExpr]]] = defaultdict(list)
+        for facts in self.files:
+            for name, expr in facts.key_helpers.items():
+                self.key_helpers[name].append((facts.path, expr))
+
+    def resolve_key(self, key: KeyExpr, where: Site) -> KeyExpr:
+        """A key built by a helper becomes the helper's own pattern; constants from other modules are filled in."""
+        display = key.display
+        if display is None:
+            return key
+        match = re.fullmatch(r"([A-Za-z_$][\w$]*)\((.*)\)", display)
+        if match and match.group(1) in self.key_helpers:
+            helpers = self.key_helpers[match.group(1)]
+            same = [e for p, e in helpers if p == where.path]
+            expr = same[0] if same else helpers[0][1] if len(helpers) == 1 else None
+            if expr is not None and expr.display:
+                display = expr.display
+        def fill(slot: re.Match) -> str:
+            name = slot.group(1)
+            return self.constants.get(name, slot.group(0)) if name.isupper() or name in self.constants else slot.group(0)
+        display = re.sub(r"\{([A-Za-z_$][\w$]*)\}", fill, display)
+        if display == key.display:
+            return key
+        pattern = keymod.squash(re.sub(r"\{[^{}]*\}", keymod.PLACEHOLDER, display))
+        if not pattern.strip(keymod.PLACEHOLDER + ":"):
+            return KeyExpr(None, None, key.param, key.literal)
+        return KeyExpr(pattern, display, key.param, key.literal)
+
     def _families(self) -> None:
+        self._constants()
         self.families: dict[str, KeyFamily] = {}
         self.uses: list[tuple[RCall, KeyExpr, Site]] = []  # every command on a key: (the command, its key, where)
         for call in self.redis_calls:
@@ -626,6 +720,7 @@ class Program:
                 found = self.wrapper_command(call)
                 if found is not None:
                     self.uses.append((found[0], found[1], call.site))
+        self.uses = [(call, self.resolve_key(key, where), where) for call, key, where in self.uses]
         for call, key, where in self.uses:
             if key.pattern is None or call.test:
                 continue

@@ -41,6 +41,11 @@ class PythonAdapter(Adapter):
     string_kinds = ("string", "concatenated_string")
     assignment_kinds = ("assignment", "for_statement", "for_in_clause", "import_from_statement")
 
+    def loop_body(self, loop: SgNode) -> SgNode | None:
+        if loop.kind() == "for_statement":
+            return loop.field("body")
+        return loop  # a comprehension: element and conditions run per item (the iterable is excluded by the model)
+
     def call(self, node: SgNode) -> Call | None:
         function = node.field("function")
         arguments = node.field("arguments")

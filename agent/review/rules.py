@@ -279,8 +279,8 @@ def loop_no_pipeline(ctx: Context) -> None:
             if target is None or target.id not in program.issues or target.id == call.site.func:
                 continue
             offer(call.site, call.in_loop, f"{call.name}() issues {program.issues[target.id].upper()} "
-                  f"({target.path}:{target.line}) and is called once per loop iteration (loop at line {call.in_loop}): "
-                  "N items cost N round trips.")
+                  f"(at {program.issued_at.get(target.id, f'{target.path}:{target.line}')}) and is called once per loop "
+                  f"iteration (loop at line {call.in_loop}): N items cost N round trips.")
     for (path, _), (site, message) in sorted(first.items(), key=lambda item: (item[0][0], item[1][0].line)):
         if not ctx.dev_tooling(path):
             ctx.report(engine.LOOP_NO_PIPELINE, site, message)
