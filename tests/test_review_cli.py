@@ -61,7 +61,7 @@ def test_checklist_passes_with_evidence_on_clean_code(tmp_path):
     (tmp_path / "svc.py").write_text(
         "import redis\nr = redis.Redis(socket_timeout=2)\n\n\ndef put(i, v):\n    r.set(f'user:profile:{i}', v, ex=60)\n")
     checklist = {c.number: c for c in run_review(tmp_path).checklist}
-    assert checklist[3].status == "pass" and "1 SET calls, each with a TTL" in checklist[3].evidence
+    assert checklist[3].status == "pass" and "1 cache families, each with a TTL" in checklist[3].evidence
     assert checklist[7].status == "pass" and checklist[6].status == "pass"
     assert checklist[8].status == "unknown"
 
