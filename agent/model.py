@@ -100,15 +100,31 @@ def retry_delay(headers: Any, attempt: int) -> float:
     return min(0.5 * 2 ** (attempt - 1), 8.0) * random.uniform(0.8, 1.0)
 
 
+# An `event: error` inside a 200 stream carries only its type: the status the same error has as an HTTP reply.
+ERROR_TYPE_STATUS = {"invalid_request_error": 400, "authentication_error": 401, "permission_error": 403,
+                     "not_found_error": 404, "request_too_large": 413, "rate_limit_error": 429, "api_error": 500,
+                     "timeout_error": 504, "overloaded_error": 529}
+
+
+def _error_body(error: Any) -> dict[str, Any]:
+    body = getattr(error, "body", None)
+    return body["error"] if isinstance(body, dict) and isinstance(body.get("error"), dict) else {}
+
+
+def effective_status(error: Any) -> int | None:
+    """The HTTP status of a failed call; for an error event in a stream, the status its error type stands for."""
+    status = getattr(error, "status_code", None)
+    if status is not None and 200 <= status < 300:
+        return ERROR_TYPE_STATUS.get(_error_body(error).get("type"), 500)
+    return status
+
+
 def describe(error: Exception) -> str:
     """One line for the user; never the key, never a traceback."""
     import anthropic
 
     if isinstance(error, anthropic.APIStatusError):
-        detail = ""
-        body = error.body if isinstance(error.body, dict) else None
-        if body and isinstance(body.get("error"), dict):
-            detail = body["error"].get("message", "")
+        detail = str(_error_body(error).get("message", ""))
         hints = {
             401: "the API key was rejected; check ANTHROPIC_API_KEY",
             403: "the API key may not use this model or resource",
@@ -117,14 +133,23 @@ def describe(error: Exception) -> str:
             429: "rate limited",
             529: "the API is overloaded",
         }
-        hint = hints.get(error.status_code, "the API returned an error")
-        return f"{hint} (HTTP {error.status_code}{': ' + detail if detail else ''})"
+        status = effective_status(error)
+        hint = hints.get(status, "the API returned an error")
+        if status != error.status_code:  # an error event inside the answer stream
+            where = f"{_error_body(error).get('type') or 'error'} event in the answer stream"
+        else:
+            where = f"HTTP {error.status_code}"
+        return f"{hint} ({where}{': ' + detail if detail else ''})"
     if isinstance(error, anthropic.APITimeoutError):
         return "the API did not answer in time (raise timeout in the config)"
     if isinstance(error, anthropic.APIConnectionError):
         cause = error.__cause__ or error
         return f"cannot reach the API: {type(cause).__name__}: {cause}".rstrip(": ")
     return f"{type(error).__name__}: {error}"
+
+
+class StreamIncomplete(Exception):
+    """The answer stream ended (cleanly, as far as the connection goes) before its message_stop."""
 
 
 class ModelClient:
@@ -154,7 +179,11 @@ class ModelClient:
         return redact(message)
 
     def call(self, body: dict[str, Any]) -> Generator[TextDelta | Notice, None, Any]:
-        """One API call: yields text as it streams and notices of retries; returns the final Message."""
+        """One API call: yields text as it streams and notices of retries; returns the final Message.
+
+        A stream that breaks (cut body, reset, a retryable error event) is retried like a failed request, with
+        the same budget; what it had sent is dropped, so nothing of it reaches the history.
+        """
         import httpx2
 
         anthropic = self._anthropic
@@ -174,17 +203,23 @@ class ModelClient:
                         if event.type == "text":
                             streamed = True
                             yield TextDelta(text=event.text)
-                    return stream.get_final_message()
-            except (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError) as error:
-                status = getattr(error, "status_code", None)
+                    message = stream.get_final_message()
+                if message.stop_reason is None:
+                    raise StreamIncomplete("the stream ended before its message_stop event")
+                return message
+            except (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError, StreamIncomplete) as error:
+                status = effective_status(error)
                 retryable = status in RETRYABLE_STATUS or status is None
-                if streamed:
-                    raise ModelError(f"the answer stream broke midway ({self._say(_short(error))}); the text above is incomplete") from None
                 said = self._say(describe(error) if isinstance(error, anthropic.APIError) else _short(error))
+                if not isinstance(error, anthropic.APIStatusError) and self.stream_answers:
+                    said = f"the answer stream broke midway ({said})"
                 if not retryable or attempt > self.max_retries:
+                    if streamed:
+                        said += "; the text above is incomplete"
                     raise ModelError(said) from None
                 delay = retry_delay(getattr(getattr(error, "response", None), "headers", None), attempt)
-                yield Notice(message=f"{said}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})")
+                abandoned = "; the partial answer above is abandoned" if streamed else ""
+                yield Notice(message=f"{said}{abandoned}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})")
                 time.sleep(delay)
             except anthropic.APIError as error:
                 raise ModelError(self._say(describe(error))) from None
@@ -203,5 +238,7 @@ def _short(error: Exception) -> str:
 
     if isinstance(error, httpx2.TimeoutException):  # a stream that stalls after its headers
         return "the API did not answer in time (raise timeout in the config)"
+    if isinstance(error, StreamIncomplete):
+        return str(error)
     text = str(error) or type(error).__name__
     return f"connection error: {text}"
