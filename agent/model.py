@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -75,12 +76,27 @@ def usage_of(message: Any) -> Usage:
     )
 
 
+def encodable(value: Any) -> Any:
+    """`value` with lone surrogates (valid JSON escapes such as "\\ud800", but not UTF-8) as U+FFFD, so it can be
+    sent back and saved; the tool that was given them still refuses the original by name."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {encodable(key): encodable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [encodable(item) for item in value]
+    return value
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def history_block(block: Any) -> dict[str, Any]:
     """A response content block as it is sent back in the history (only the fields the API takes)."""
     if block.type == "text":
         return {"type": "text", "text": block.text}
     if block.type == "tool_use":
-        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": encodable(block.input)}
     if block.type == "thinking":
         return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
     if block.type == "redacted_thinking":
@@ -152,9 +168,36 @@ class StreamIncomplete(Exception):
     """The answer stream ended (cleanly, as far as the connection goes) before its message_stop."""
 
 
+def _read_lone_surrogates_in_streamed_tool_input() -> None:
+    """The SDK parses streamed tool input with jiter, which refuses a lone surrogate escape ("\\ud800") that is
+    valid JSON and that the standard parser reads: without this the whole answer is lost as unreadable, instead
+    of the tool refusing that one input by name. jiter is tried first, so nothing else changes."""
+    import jiter
+
+    strict = jiter.from_json
+    if getattr(strict, "reads_lone_surrogates", False):
+        return
+
+    def from_json(data: bytes, *args: Any, partial_mode: Any = False, **kwargs: Any) -> Any:
+        try:
+            return strict(data, *args, partial_mode=partial_mode, **kwargs)
+        except ValueError:
+            try:
+                return json.loads(data)
+            except ValueError:
+                if partial_mode:
+                    return {}  # the rest of the input is on its way; the whole of it is parsed again then
+                raise
+
+    from_json.reads_lone_surrogates = True  # type: ignore[attr-defined]
+    jiter.from_json = from_json
+
+
 class ModelClient:
     def __init__(self, settings: Any, http_client: Any = None):
         import anthropic
+
+        _read_lone_surrogates_in_streamed_tool_input()
 
         self.model = resolve_model(settings.model)
         self.max_tokens = settings.max_tokens
