@@ -31,6 +31,29 @@ def resolve(ctx: ToolContext, path: str | None) -> Path:
     return real
 
 
+def open_checked(real: Path, shown: str) -> int:
+    """An O_PATH descriptor of `real` (a path resolve() returned), confirmed to be that very path: opening by name
+    and then checking where the descriptor landed means a symlink flipped after the check (on any component)
+    cannot make a tool read anything else. FileNotFoundError when it vanished; the caller closes the descriptor."""
+    fd = os.open(real, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        landed = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        os.close(fd)
+        raise ToolError(f"Cannot confirm where {shown} leads: /proc is not mounted.") from None
+    if landed != str(real):
+        os.close(fd)
+        if landed.endswith(" (deleted)"):
+            raise FileNotFoundError(real)
+        raise ToolError(f"{shown} changed while it was being opened (a symlink on its path was replaced); try again.")
+    return fd
+
+
+def reopen(fd: int, flags: int) -> int:
+    """A readable descriptor of what an O_PATH descriptor points at (the same file, never looked up by name again)."""
+    return os.open(f"/proc/self/fd/{fd}", flags | os.O_CLOEXEC)
+
+
 def is_inside(real: Path, root: Path) -> bool:
     return real == root or root in real.parents
 
