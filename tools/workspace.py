@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,8 @@ def open_checked(real: Path, shown: str) -> int:
     except OSError:
         os.close(fd)
         raise ToolError(f"Cannot confirm where {shown} leads: /proc is not mounted.") from None
-    if landed != str(real):
+    # resolve() left no symlink in `real`: one found there now was put in since.
+    if landed != str(real) or stat.S_ISLNK(os.fstat(fd).st_mode):
         os.close(fd)
         if landed.endswith(" (deleted)"):
             raise FileNotFoundError(real)
