@@ -254,7 +254,7 @@ class ModelClient:
                 status = effective_status(error)
                 retryable = status in RETRYABLE_STATUS or status is None
                 said = self._say(describe(error) if isinstance(error, anthropic.APIError) else _short(error))
-                if not isinstance(error, anthropic.APIStatusError) and self.stream_answers:
+                if not isinstance(error, (anthropic.APIError, httpx2.TimeoutException)):  # raised while reading the body
                     said = f"the answer stream broke midway ({said})"
                 if not retryable or attempt > self.max_retries:
                     if streamed:

@@ -83,3 +83,28 @@ def test_a_cut_on_every_attempt_ends_in_one_error_line(tmp_path, monkeypatch, ca
     assert lines[-1] == ("ask-redis: error: the answer stream broke midway (connection error: peer closed connection "
                          "without sending complete message body); the text above is incomplete")
     assert len(lines) == 5  # four retries said, then the error
+
+
+def test_a_stream_that_ends_cleanly_before_message_stop_is_retried(tmp_path, monkeypatch, capsys, respx_mock):
+    from ask_redis import cli
+    from tests.author_transcripts import sse, text
+    from tests.transcript_kit import http_response
+
+    whole = sse([text("Use HSCAN.")], "end_turn")
+    replies = iter([http_response({**whole, "sse": whole["sse"][:-2]}), http_response(whole)])  # no message_delta, no message_stop
+    sent = []
+
+    def answer(request):
+        sent.append(json.loads(request.content))
+        return next(replies)
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("ask_redis.model.retry_delay", lambda headers, attempt: 0.0)
+    respx_mock.post("https://api.anthropic.com/v1/messages").mock(side_effect=answer)
+    code = cli.main(["--model", "claude-sonnet-5-5", "is HGETALL safe?"])
+    out, err = capsys.readouterr()
+    assert code == 0 and out == "Use HSCAN.\nUse HSCAN.\n"
+    assert err.splitlines() == ["ask-redis: the answer stream broke midway (the stream ended before its message_stop event); "
+                                "the partial answer above is abandoned; retrying in 0.0 s (1/4)"]
+    assert len(sent) == 2 and sent[0] == sent[1]
