@@ -423,9 +423,12 @@ def test_ctrl_c_mid_answer_still_gives_scripts_a_cancelled_result(output_format,
     import time
 
     with StandIn(responses=[slow_answer()], chunk_delay=0.05) as standin:
+        # Ctrl-C's default action, as under a terminal, even when the suite itself runs with SIGINT ignored
+        # (started in the background by a non-interactive shell, as CI runners and nohup do).
         process = subprocess.Popen(ASK_REDIS + ["--output-format", output_format, "hi"], cwd=tmp_path,
                                    env=environment(tmp_path, ANTHROPIC_BASE_URL=standin.url),
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         seen = b""
         if output_format == "stream-json":
             while b'"type":"text"' not in seen:  # the answer is arriving
