@@ -14,7 +14,7 @@ from ask_redis import compact as compaction
 from ask_redis import session_store as store
 from ask_redis.config import Settings, config_path
 from ask_redis.conversation import Conversation
-from ask_redis.events import Final, TextDelta, ToolCall, ToolResult, TurnUsage, Usage
+from ask_redis.events import Final, Notice, TextDelta, ToolCall, ToolResult, TurnUsage, Usage
 from ask_redis.model import ModelError
 from ask_redis.session import Session, open_session
 
@@ -136,6 +136,8 @@ class Chat:
             for event in events:
                 if isinstance(event, TextDelta):
                     partial.append(event.text)
+                elif isinstance(event, Notice):
+                    partial = []  # a retried API call: the text shown so far was abandoned
                 elif isinstance(event, ToolCall):
                     self.last_tool = (event, ToolResult(id=event.id, name=event.name, content=RUNNING, is_error=False, duration_ms=0))
                 elif isinstance(event, ToolResult):

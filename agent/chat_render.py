@@ -14,6 +14,7 @@ from rich.text import Text
 
 from ask_redis.events import Final, Notice, TextDelta, ToolCall, ToolResult
 from ask_redis.oneshot import describe_call, outcome_line
+from ask_redis.terminal import safe
 
 
 class PlainOutput:
@@ -82,12 +83,12 @@ class PlainAnswer:
             self.err.write(f"  ⎿ {outcome_line(event)}\n")
         elif isinstance(event, Notice):
             self.end_line()
-            self.err.write(f"ask-redis: {event.message}\n")
+            self.err.write(f"ask-redis: {safe(event.message)}\n")
         elif isinstance(event, Final):
             self.end_line()
             self.failed = event.is_error
             if event.is_error and event.subtype != "error_max_tokens":  # a cut answer was already noticed
-                self.err.write(f"ask-redis: error: {event.result}\n")
+                self.err.write(f"ask-redis: error: {safe(event.result)}\n")
         self.err.flush()
 
     def cancelled(self) -> None:
@@ -169,12 +170,12 @@ class LiveAnswer:
             self.console.print(Text(f"  ⎿ {outcome_line(event)}", style="red" if event.is_error else "dim"))
         elif isinstance(event, Notice):
             self._flush(everything=True)
-            self.console.print(Text(event.message, style="yellow"))
+            self.console.print(Text(safe(event.message), style="yellow"))
         elif isinstance(event, Final):
             self._flush(everything=True)
             self.running = None
             if event.is_error and event.subtype != "error_max_tokens":  # a cut answer was already noticed
-                self.console.print(Text(f"error: {event.result}", style="bold red"))
+                self.console.print(Text(f"error: {safe(event.result)}", style="bold red"))
         self._show()
 
     def cancelled(self) -> None:

@@ -84,13 +84,14 @@ def dispatch(argv: list[str]) -> int:
         raise
     except Exception as error:  # the last line of defence: one line unless --verbose
         from ask_redis.redact import redact
+        from ask_redis.terminal import safe
 
         if args.verbose:  # the details, but still never a secret that an exception message carried
             import traceback
 
             sys.stderr.write(redact(traceback.format_exc()))
             return 1
-        sys.stderr.write(f"ask-redis: error: {redact(f'{type(error).__name__}: {error}')} (--verbose shows details)\n")
+        sys.stderr.write(f"ask-redis: error: {safe(redact(f'{type(error).__name__}: {error}'))} (--verbose shows details)\n")
         return 1
 
 
@@ -130,14 +131,15 @@ def settings_from(args: argparse.Namespace):
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     from ask_redis.config import ConfigError
     from ask_redis.conversation import readable
+    from ask_redis.terminal import safe
 
     try:
         settings = settings_from(args)
     except ConfigError as error:
-        sys.stderr.write(f"ask-redis: {error}\n")
+        sys.stderr.write(f"ask-redis: {safe(str(error))}\n")
         return 2
     if settings.repo in (Path.home().resolve(), Path("/")):
-        sys.stderr.write(f"ask-redis: note: the workspace is {settings.repo}, so the tools can read everything below it "
+        sys.stderr.write(f"ask-redis: note: the workspace is {safe(str(settings.repo))}, so the tools can read everything below it "
                          "(secret values are redacted); pass --repo PROJECT to narrow it\n")
     prompt = args.prompt
     if prompt is not None and (args.resume or args.continue_):
@@ -152,6 +154,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     prompt = readable(prompt)
     if not prompt.strip():
         sys.stderr.write("ask-redis: the prompt is empty\n")
+        return 2
+    if not any(c.isprintable() and not c.isspace() for c in prompt):
+        sys.stderr.write(f"ask-redis: the prompt has no printable characters ({safe(prompt[:40])})\n")
         return 2
     if settings.api_key is None:
         return no_key_fallback(settings)
@@ -182,11 +187,18 @@ def one_shot(settings, prompt: str, argv: list[str]) -> int:
     from ask_redis.oneshot import Printer
     from ask_redis.redact import redact
     from ask_redis.session import open_session
+    from ask_redis.terminal import safe
 
     try:
         session = open_session(settings, record_meta={"prompt": redact(prompt), "argv": [redact(a) for a in argv]})
     except ModelError as error:
-        sys.stderr.write(f"ask-redis: {error}\n")
+        sys.stderr.write(f"ask-redis: {safe(str(error))}\n")
+        if settings.output_format != "text":  # a script still gets its result object, with the same message
+            import uuid
+
+            from ask_redis.events import Final
+
+            sys.stdout.write(Final.failed("error_setup", str(error), str(uuid.uuid4())).model_dump_json() + "\n")
         return 1
     printer = Printer(settings.output_format, settings.verbose)
     printer(session.start_event())
@@ -210,7 +222,7 @@ def one_shot(settings, prompt: str, argv: list[str]) -> int:
                 printer._newline()  # the answer's last line is not glued to this note
             try:
                 session.recorder.save()
-                sys.stderr.write(f"ask-redis: transcript written to {settings.record}\n")
+                sys.stderr.write(f"ask-redis: transcript written to {safe(str(settings.record))}\n")
             except OSError as error:
-                sys.stderr.write(f"ask-redis: cannot write the transcript {settings.record}: {error.strerror}\n")
+                sys.stderr.write(f"ask-redis: cannot write the transcript {safe(str(settings.record))}: {error.strerror}\n")
     return printer.finish()

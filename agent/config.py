@@ -31,7 +31,7 @@ class Settings(BaseModel):
     max_tokens: int = Field(16000, ge=1, description="Output tokens per API call.")
     stream: bool = Field(True, description="Stream answers as they are written.")
     max_retries: int = Field(4, ge=0, description="Retries on 429/529/5xx and dropped connections, honouring retry-after.")
-    timeout: float = Field(600.0, gt=0, description="Seconds one API call may take.")
+    timeout: float = Field(600.0, gt=0, le=86400, allow_inf_nan=False, description="Seconds one API call may take.")
     redis_url: str | None = Field(None, description="Redis to inspect read-only: redis://, rediss://, unix://.")
     repo: Path = Field(default_factory=Path.cwd, description="The workspace the tools may read.")
     output_format: Literal["text", "json", "stream-json"] = Field("text", description="One-shot output format.")
@@ -53,11 +53,15 @@ def load(flags: dict, labels: dict[str, str] | None = None) -> Settings:
     merged: dict = {}
     source: dict[str, str] = {}
     path = config_path()
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"{path}: not a file (the config file is TOML text)")
     if path.is_file():
         try:
             from_file = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
             raise ConfigError(f"cannot read {path}: {error}") from None
+        except RecursionError:
+            raise ConfigError(f"cannot read {path}: values nested too deeply") from None
         merged.update(from_file)
         source.update({key: f"{path}: {key}" for key in from_file})
     for field, variable in ENV.items():

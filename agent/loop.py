@@ -51,10 +51,11 @@ def run(conversation: Conversation, model: Any, tools: list[Tool], ctx: ToolCont
 
             if stop == "tool_use":
                 results = []
+                sent = {block.id: block.input for block in message.content if block.type == "tool_use"}  # as the model wrote it
                 for block in conversation.unanswered_tool_uses():
                     yield ToolCall(id=block["id"], name=block["name"], input=block["input"])
                     began = time.monotonic()
-                    outcome = run_tool(by_name, block["name"], block["input"], ctx)
+                    outcome = run_tool(by_name, block["name"], sent.get(block["id"], block["input"]), ctx)
                     results.append(tool_result(block["id"], outcome.content, outcome.is_error))
                     yield ToolResult(id=block["id"], name=block["name"], content=outcome.content, is_error=outcome.is_error,
                                      duration_ms=int((time.monotonic() - began) * 1000))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -75,12 +76,27 @@ def usage_of(message: Any) -> Usage:
     )
 
 
+def encodable(value: Any) -> Any:
+    """`value` with lone surrogates (valid JSON escapes such as "\\ud800", but not UTF-8) as U+FFFD, so it can be
+    sent back and saved; the tool that was given them still refuses the original by name."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {encodable(key): encodable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [encodable(item) for item in value]
+    return value
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def history_block(block: Any) -> dict[str, Any]:
     """A response content block as it is sent back in the history (only the fields the API takes)."""
     if block.type == "text":
         return {"type": "text", "text": block.text}
     if block.type == "tool_use":
-        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": encodable(block.input)}
     if block.type == "thinking":
         return {"type": "thinking", "thinking": block.thinking, "signature": block.signature}
     if block.type == "redacted_thinking":
@@ -100,15 +116,31 @@ def retry_delay(headers: Any, attempt: int) -> float:
     return min(0.5 * 2 ** (attempt - 1), 8.0) * random.uniform(0.8, 1.0)
 
 
+# An `event: error` inside a 200 stream carries only its type: the status the same error has as an HTTP reply.
+ERROR_TYPE_STATUS = {"invalid_request_error": 400, "authentication_error": 401, "permission_error": 403,
+                     "not_found_error": 404, "request_too_large": 413, "rate_limit_error": 429, "api_error": 500,
+                     "timeout_error": 504, "overloaded_error": 529}
+
+
+def _error_body(error: Any) -> dict[str, Any]:
+    body = getattr(error, "body", None)
+    return body["error"] if isinstance(body, dict) and isinstance(body.get("error"), dict) else {}
+
+
+def effective_status(error: Any) -> int | None:
+    """The HTTP status of a failed call; for an error event in a stream, the status its error type stands for."""
+    status = getattr(error, "status_code", None)
+    if status is not None and 200 <= status < 300:
+        return ERROR_TYPE_STATUS.get(_error_body(error).get("type"), 500)
+    return status
+
+
 def describe(error: Exception) -> str:
     """One line for the user; never the key, never a traceback."""
     import anthropic
 
     if isinstance(error, anthropic.APIStatusError):
-        detail = ""
-        body = error.body if isinstance(error.body, dict) else None
-        if body and isinstance(body.get("error"), dict):
-            detail = body["error"].get("message", "")
+        detail = str(_error_body(error).get("message", ""))
         hints = {
             401: "the API key was rejected; check ANTHROPIC_API_KEY",
             403: "the API key may not use this model or resource",
@@ -117,8 +149,13 @@ def describe(error: Exception) -> str:
             429: "rate limited",
             529: "the API is overloaded",
         }
-        hint = hints.get(error.status_code, "the API returned an error")
-        return f"{hint} (HTTP {error.status_code}{': ' + detail if detail else ''})"
+        status = effective_status(error)
+        hint = hints.get(status, "the API returned an error")
+        if status != error.status_code:  # an error event inside the answer stream
+            where = f"{_error_body(error).get('type') or 'error'} event in the answer stream"
+        else:
+            where = f"HTTP {error.status_code}"
+        return f"{hint} ({where}{': ' + detail if detail else ''})"
     if isinstance(error, anthropic.APITimeoutError):
         return "the API did not answer in time (raise timeout in the config)"
     if isinstance(error, anthropic.APIConnectionError):
@@ -127,9 +164,40 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+class StreamIncomplete(Exception):
+    """The answer stream ended (cleanly, as far as the connection goes) before its message_stop."""
+
+
+def _read_lone_surrogates_in_streamed_tool_input() -> None:
+    """The SDK parses streamed tool input with jiter, which refuses a lone surrogate escape ("\\ud800") that is
+    valid JSON and that the standard parser reads: without this the whole answer is lost as unreadable, instead
+    of the tool refusing that one input by name. jiter is tried first, so nothing else changes."""
+    import jiter
+
+    strict = jiter.from_json
+    if getattr(strict, "reads_lone_surrogates", False):
+        return
+
+    def from_json(data: bytes, *args: Any, partial_mode: Any = False, **kwargs: Any) -> Any:
+        try:
+            return strict(data, *args, partial_mode=partial_mode, **kwargs)
+        except ValueError:
+            try:
+                return json.loads(data)
+            except ValueError:
+                if partial_mode:
+                    return {}  # the rest of the input is on its way; the whole of it is parsed again then
+                raise
+
+    from_json.reads_lone_surrogates = True  # type: ignore[attr-defined]
+    jiter.from_json = from_json
+
+
 class ModelClient:
     def __init__(self, settings: Any, http_client: Any = None):
         import anthropic
+
+        _read_lone_surrogates_in_streamed_tool_input()
 
         self.model = resolve_model(settings.model)
         self.max_tokens = settings.max_tokens
@@ -154,7 +222,11 @@ class ModelClient:
         return redact(message)
 
     def call(self, body: dict[str, Any]) -> Generator[TextDelta | Notice, None, Any]:
-        """One API call: yields text as it streams and notices of retries; returns the final Message."""
+        """One API call: yields text as it streams and notices of retries; returns the final Message.
+
+        A stream that breaks (cut body, reset, a retryable error event) is retried like a failed request, with
+        the same budget; what it had sent is dropped, so nothing of it reaches the history.
+        """
         import httpx2
 
         anthropic = self._anthropic
@@ -174,17 +246,23 @@ class ModelClient:
                         if event.type == "text":
                             streamed = True
                             yield TextDelta(text=event.text)
-                    return stream.get_final_message()
-            except (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError) as error:
-                status = getattr(error, "status_code", None)
+                    message = stream.get_final_message()
+                if message.stop_reason is None:
+                    raise StreamIncomplete("the stream ended before its message_stop event")
+                return message
+            except (anthropic.APIStatusError, anthropic.APIConnectionError, httpx2.TransportError, StreamIncomplete) as error:
+                status = effective_status(error)
                 retryable = status in RETRYABLE_STATUS or status is None
-                if streamed:
-                    raise ModelError(f"the answer stream broke midway ({self._say(_short(error))}); the text above is incomplete") from None
                 said = self._say(describe(error) if isinstance(error, anthropic.APIError) else _short(error))
+                if not isinstance(error, (anthropic.APIError, httpx2.TimeoutException)):  # raised while reading the body
+                    said = f"the answer stream broke midway ({said})"
                 if not retryable or attempt > self.max_retries:
+                    if streamed:
+                        said += "; the text above is incomplete"
                     raise ModelError(said) from None
                 delay = retry_delay(getattr(getattr(error, "response", None), "headers", None), attempt)
-                yield Notice(message=f"{said}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})")
+                abandoned = "; the partial answer above is abandoned" if streamed else ""
+                yield Notice(message=f"{said}{abandoned}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})")
                 time.sleep(delay)
             except anthropic.APIError as error:
                 raise ModelError(self._say(describe(error))) from None
@@ -203,5 +281,7 @@ def _short(error: Exception) -> str:
 
     if isinstance(error, httpx2.TimeoutException):  # a stream that stalls after its headers
         return "the API did not answer in time (raise timeout in the config)"
+    if isinstance(error, StreamIncomplete):
+        return str(error)
     text = str(error) or type(error).__name__
     return f"connection error: {text}"

@@ -9,18 +9,19 @@ from typing import Any, TextIO
 import time
 
 from ask_redis.events import Final, Notice, Start, TextDelta, ToolCall, ToolResult, TurnUsage, Usage
+from ask_redis.terminal import safe
 
 
 def describe_call(name: str, arguments: dict[str, Any], width: int = 100) -> str:
     shown = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items() if key != "description")
-    text = f"{name}({shown})"
+    text = safe(f"{name}({shown})")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def outcome_line(result: ToolResult) -> str:
     first = result.content.strip().splitlines()[0] if result.content.strip() else "(no output)"
     if result.is_error:
-        return f"error: {first}"[:160]
+        return safe(f"error: {first}")[:160]
     count = result.content.count("\n") + 1
     return f"{count} line{'s' * (count != 1)} ({result.duration_ms} ms)"
 
@@ -32,6 +33,10 @@ def unavailable_lines(start: Start) -> list[str]:
     return [f"not offered: {', '.join(names)}: {reason}" for reason, names in by_reason.items()]
 
 
+# Runs whose result holds the answer so far; a notice said why it stopped.
+ANSWER_ENDINGS = ("error_max_tokens", "error_refusal", "error_context_window")
+
+
 class Printer:
     """Renders one event stream in the chosen format. `finish()` returns the exit code."""
 
@@ -39,6 +44,7 @@ class Printer:
         self.format, self.out, self.err = output_format, out or sys.stdout, err or sys.stderr
         self.progress = verbose or self.err.isatty()
         self.final: Final | None = None
+        self.ending = ""  # the last notice: why an answer that stopped early (cut, refused) stopped
         self.ends_with_newline = True
         self.started, self.session_id, self.turns, self.usage, self.cost = time.monotonic(), "", 0, Usage(), 0.0
 
@@ -47,6 +53,8 @@ class Printer:
             self.session_id = event.session_id
         elif isinstance(event, TurnUsage):
             self.turns, self.usage, self.cost = event.turn, self.usage + event.usage, self.cost + event.cost_usd
+        elif isinstance(event, Notice):
+            self.ending = event.message
         if self.format == "stream-json":
             self.out.write(event.model_dump_json() + "\n")
             self.out.flush()
@@ -68,7 +76,7 @@ class Printer:
             self.err.write(f"  ⎿ {outcome_line(event)}\n")
         elif isinstance(event, Notice):
             self._newline()
-            self.err.write(f"ask-redis: {event.message}\n")
+            self.err.write(f"ask-redis: {safe(event.message)}\n")
 
     def _newline(self) -> None:
         if not self.ends_with_newline:
@@ -95,7 +103,10 @@ class Printer:
             self.out.write(final.model_dump_json() + "\n")
         elif self.format == "text":
             self._newline()
-            if final.is_error and final.subtype != "error_max_tokens":  # a cut answer was already noticed
-                self.err.write(f"ask-redis: error: {final.result}\n")
+        if final.is_error and self.format == "text" and final.subtype != "error_max_tokens":  # a cut answer was noticed
+            self.err.write(f"ask-redis: error: {safe(final.result)}\n")
+        elif final.is_error and self.format != "text":  # scripts' readers get the failure on stderr too, in one line
+            why = self.ending if final.subtype in ANSWER_ENDINGS and self.ending else final.result
+            self.err.write(f"ask-redis: error: {safe(why)}\n")
         self.out.flush()
         return 1 if final.is_error else 0

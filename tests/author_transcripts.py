@@ -55,6 +55,17 @@ def sse(content: list[dict], stop_reason: str, input_tokens: int = 1200, output_
     return {"status": 200, "headers": {"content-type": "text/event-stream"}, "sse": events}
 
 
+def broken(streamed: dict, keep: int, fault: str = "cut", error: tuple[str, str] | None = None) -> dict:
+    """The first `keep` events of a streamed message, then a fault: the connection cut mid-body ("cut"), reset
+    by the peer ("reset"), or an `event: error` of the given (type, message) inside the 200 stream."""
+    events = streamed["sse"][:keep]
+    if error:
+        kind, message = error
+        events.append({"event": "error", "data": {"type": "error", "error": {"type": kind, "message": message}}})
+        return {**streamed, "sse": events}
+    return {**streamed, "sse": events, "cut": fault}
+
+
 def json_message(content: list[dict], stop_reason: str, input_tokens: int = 1200, output_tokens: int = 90) -> dict:
     return {"status": 200, "headers": {"content-type": "application/json"}, "json": {
         "id": f"msg_{next(_ids):04d}", "type": "message", "role": "assistant", "model": MODEL, "content": content,
@@ -150,9 +161,11 @@ def transcripts() -> dict[str, dict]:
         "exchanges": [api_error(529, "overloaded_error", "Overloaded") for _ in range(5)],
     }
     cut = {
-        "title": "The stream is cut midway: the partial text stays, one line says it is incomplete, exit 1",
+        "title": "The stream is cut mid-body (text mode): the partial text is marked abandoned in one line, the retried answer follows",
         "session": session("how do I size maxmemory?", fixture=None),
-        "expect": {"exit_code": 1, "stdout": ["Start from your working set"], "stderr": ["stream broke midway"], "stderr_absent": ["Traceback"]},
+        "expect": {"exit_code": 0, "stdout": ["Start from your working set", "25% headroom"],
+                   "stderr": ["the answer stream broke midway (connection error: peer closed connection",
+                              "the partial answer above is abandoned; retrying in 0.0 s (1/4)"], "stderr_absent": ["Traceback", "ask-redis: error:"]},
         "exchanges": [sse([text("Start from your working set."), text("Then add headroom for fragmentation.")], "end_turn", cut_after_blocks=1)],
     }
     bad_read = tool("Read", file_path="../../etc/passwd")
@@ -203,10 +216,82 @@ def transcripts() -> dict[str, dict]:
                       "hash-max-listpack-entries 512), which costs more memory than a listpack.")], "end_turn"),
         ],
     }
-    return {"live-redis": live, "stop-sequence": stop_sequence, "context-window-exceeded": context_full, "max-turns": max_turns,
+    faults = stream_faults(cut)
+    return {**faults, "live-redis": live, "stop-sequence": stop_sequence, "context-window-exceeded": context_full, "max-turns": max_turns,
             "review-streamed": review, "review-json": review_json, "max-tokens": max_tokens, "pause-turn": pause,
             "refusal-with-tool": refusal, "overloaded-then-ok": overloaded, "overloaded-for-good": overloaded_for_good,
             "stream-cut": cut, "tool-errors": tool_error}
+
+
+def stream_faults(cut: dict) -> dict[str, dict]:
+    """Streams that break: each is retried like a failed request and the session still gets its answer; the
+    request after a retry is the one before it (the partial message never reaches the history)."""
+    global _ids
+    _ids = iter(range(5001, 10_000))  # the transcripts above keep their ids
+    cut["exchanges"].append(sse([text("Start from your working set (INFO memory: used_memory_dataset), then add "
+                                      "25% headroom for fragmentation and replication buffers.")], "end_turn"))
+    overloaded = ("overloaded_error", "Overloaded")
+    grep_ttl = tool("Grep", pattern=r"\.set\(", output_mode="content", **{"-n": True})
+    read_cache = tool("Read", file_path="shop/cache.py")
+    partial = "Sessions look fine. The product cache"
+    answer = "`shop/cache.py:14` and `shop/cache.py:34` write with `r.set(...)` and no `ex=`: those keys never expire."
+    again = "What an unbounded HGETALL costs: it walks the whole hash in one command; use HSCAN."
+    ok = lambda words: sse([text(words)], "end_turn")  # noqa: E731
+    return {
+        "stream-cut-json": {
+            "title": "A --json review whose second turn is cut mid-body: retried, the tool results kept, one clean result",
+            "session": session("do my cache writes expire?", "--json"),
+            "expect": {"exit_code": 0, "stdout": ['"subtype":"success"', '"num_turns":2', "never expire"],
+                       "stdout_absent": [partial], "stderr": []},
+            "exchanges": [sse([grep_ttl, read_cache], "tool_use"),
+                          sse([text(partial), text(answer)], "end_turn", cut_after_blocks=1),
+                          sse([text(answer)], "end_turn")],
+        },
+        "stream-reset-after-first-delta": {
+            "title": "A connection reset after the first text delta (stream-json): a notice event, then the whole answer",
+            "session": session("is HGETALL safe on a big hash?", "--output-format", "stream-json", fixture=None),
+            "expect": {"exit_code": 0, "stdout": ['"type":"notice"', "Connection reset by peer", '"subtype":"success"', "HSCAN"],
+                       "stderr": []},
+            "exchanges": [broken(sse([text(again)], "end_turn"), keep=3, fault="reset"), ok(again)],
+        },
+        "error-event-overloaded": {
+            "title": "event: error overloaded_error inside a 200 stream, after some text: retried like a 529",
+            "session": session("is HGETALL safe on a big hash?", fixture=None),
+            "expect": {"exit_code": 0, "stdout": ["HSCAN"],
+                       "stderr": ["the API is overloaded (overloaded_error event in the answer stream: Overloaded)", "(1/4)"],
+                       "stderr_absent": ["ask-redis: error:"]},
+            "exchanges": [broken(sse([text(again)], "end_turn"), keep=3, error=overloaded), ok(again)],
+        },
+        "error-event-api-error": {
+            "title": "event: error api_error right after message_start (--json): retried like a 500",
+            "session": session("is HGETALL safe on a big hash?", "--json", fixture=None),
+            "expect": {"exit_code": 0, "stdout": ['"subtype":"success"', "HSCAN"], "stderr": []},
+            "exchanges": [broken(sse([text(again)], "end_turn"), keep=1, error=("api_error", "Internal server error")), ok(again)],
+        },
+        "error-event-invalid-request": {
+            "title": "event: error invalid_request_error: not retried, its message in one line, exit 1",
+            "session": session("is HGETALL safe on a big hash?", fixture=None),
+            "expect": {"exit_code": 1, "stdout": [],
+                       "stderr": ["ask-redis: error: the API returned an error (invalid_request_error event in the answer stream: "
+                                  "messages.1.content: tool_use ids must be unique)"], "stderr_absent": ["retrying"]},
+            "exchanges": [broken(sse([text(again)], "end_turn"), keep=1,
+                                 error=("invalid_request_error", "messages.1.content: tool_use ids must be unique"))],
+        },
+        "three-cuts-then-ok": {
+            "title": "Three cuts in a row, then success: three notices, one answer",
+            "session": session("is HGETALL safe on a big hash?", fixture=None),
+            "expect": {"exit_code": 0, "stdout": ["HSCAN"], "stderr": ["(1/4)", "(2/4)", "(3/4)"], "stderr_absent": ["(4/4)", "ask-redis: error:"]},
+            "exchanges": [*(sse([text(again)], "end_turn", cut_after_blocks=1) for _ in range(3)), ok(again)],
+        },
+        "cut-for-good": {
+            "title": "A cut on every attempt: after the retry budget one line and exit 1",
+            "session": session("is HGETALL safe on a big hash?", fixture=None),
+            "expect": {"exit_code": 1, "stdout": [],
+                       "stderr": ["(4/4)", "ask-redis: error: the answer stream broke midway (connection error: peer closed connection "
+                                  "without sending complete message body); the text above is incomplete"], "stderr_absent": ["Traceback"]},
+            "exchanges": [broken(sse([text(again)], "end_turn"), keep=3) for _ in range(5)],
+        },
+    }
 
 
 def main() -> int:

@@ -1,6 +1,7 @@
 """Bad input at every entry point: one clear line, exit 2 for usage and 1 for runtime, no traceback, no secret."""
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -422,9 +423,12 @@ def test_ctrl_c_mid_answer_still_gives_scripts_a_cancelled_result(output_format,
     import time
 
     with StandIn(responses=[slow_answer()], chunk_delay=0.05) as standin:
+        # Ctrl-C's default action, as under a terminal, even when the suite itself runs with SIGINT ignored
+        # (started in the background by a non-interactive shell, as CI runners and nohup do).
         process = subprocess.Popen(ASK_REDIS + ["--output-format", output_format, "hi"], cwd=tmp_path,
                                    env=environment(tmp_path, ANTHROPIC_BASE_URL=standin.url),
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         seen = b""
         if output_format == "stream-json":
             while b'"type":"text"' not in seen:  # the answer is arriving
@@ -456,3 +460,130 @@ def test_version_prints_the_installed_version(tmp_path):
     result = run(["--version"], tmp_path)
     assert result.returncode == 0
     assert result.stdout.decode() == f"ask-redis {version('ask-redis')}\n"
+
+
+# ---------------------------------------------------------------- every bad input: exit code, one stderr line, no control characters
+
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def config_dir(tmp_path):
+    (tmp_path / "config" / "ask-redis" / "config.toml").mkdir(parents=True)
+
+
+BAD_INPUTS = [  # id, argv, stdin, config file (text, or a callable that lays it out), exit code, the line's start
+    ("connect_timeout nan", ["--redis-url", "redis://127.0.0.1:6379/?connect_timeout=nan", "hi"], None, None, 2,
+     "ask-redis: --redis-url: connect_timeout must be a number of seconds above 0"),
+    ("connect_timeout -1", ["--redis-url", "redis://127.0.0.1:6379/?connect_timeout=-1", "hi"], None, None, 2,
+     "ask-redis: --redis-url: connect_timeout must be a number of seconds above 0"),
+    ("socket_timeout 1e308", ["--redis-url", "redis://127.0.0.1:6379/?socket_timeout=1e308", "hi"], None, None, 2,
+     "ask-redis: --redis-url: socket_timeout must be a number of seconds above 0 and at most 86400"),
+    ("socket_timeout inf", ["--redis-url", "redis://127.0.0.1:6379/?socket_timeout=inf", "hi"], None, None, 2,
+     "ask-redis: --redis-url: socket_timeout must be a number of seconds above 0"),
+    ("url with CR/LF", ["--redis-url", f"redis://:{PASSWORD}@127.0.0.1:6379/0\r\nX-Injected: 1", "hi"], None, None, 2,
+     "ask-redis: --redis-url: "),
+    ("url with ESC", ["--redis-url", "redis://127.0.0.1:6379/\x1b]0;pwned\x07", "hi"], None, None, 2, "ask-redis: --redis-url: "),
+    ("config nested too deeply", ["hi"], None, f"model = {DEEP}\n", 2, "ask-redis: cannot read {config}: values nested too deeply"),
+    ("config value of the wrong shape", ["hi"], None, 'max_turns = [[1, 2], {a = 1}]\n', 2, "ask-redis: {config}: max_turns: "),
+    ("config is a directory", ["hi"], None, config_dir, 2, "ask-redis: {config}: not a file"),
+    ("config timeout nan", ["hi"], None, "timeout = nan\n", 2, "ask-redis: {config}: timeout: "),
+    ("config timeout inf", ["hi"], None, "timeout = inf\n", 2, "ask-redis: {config}: timeout: "),
+    ("config timeout 1e308", ["hi"], None, "timeout = 1e308\n", 2, "ask-redis: {config}: timeout: "),
+    ("config with a control character", ["hi"], None, 'model = "\\u001b[2Jopus"\nmax_turns = 0\n', 2, "ask-redis: {config}: max_turns: "),
+    ("prompt of NULs", ["-"], b"\0\0\0", None, 2, "ask-redis: the prompt has no printable characters (\\x00\\x00\\x00)"),
+    ("prompt of control characters", ["\x1b\x07\x08"], None, None, 2, "ask-redis: the prompt has no printable characters"),
+    ("empty prompt", ["-"], b"  \n", None, 2, "ask-redis: the prompt is empty"),
+    ("bad scheme", ["--redis-url", "http://127.0.0.1:6379", "hi"], None, None, 2, "ask-redis: --redis-url: unsupported scheme http://"),
+    ("bad port", ["--redis-url", f"redis://:{PASSWORD}@127.0.0.1:99999", "hi"], None, None, 2, "ask-redis: --redis-url: bad port 99999"),
+    ("empty model", ["--model", "", "hi"], None, None, 2, "ask-redis: --model: String should have at least 1 character"),
+    ("repo with ESC", ["--repo", "/no/such/\x1b[2J", "hi"], None, None, 2, "ask-redis: --repo /no/such/\\x1b[2J: not a directory"),
+    ("record into a missing directory", ["--record", "/no/such/dir/t.json", "hi"], None, None, 2, "ask-redis: --record /no/such/dir/t.json"),
+    ("unknown setting", ["hi"], None, 'colour = "blue"\n', 2, "ask-redis: {config}: colour: unknown setting"),
+]
+
+
+@pytest.mark.parametrize("argv, stdin, config, code, start", [row[1:] for row in BAD_INPUTS], ids=[row[0] for row in BAD_INPUTS])
+def test_every_bad_input_is_one_clean_line(argv, stdin, config, code, start, tmp_path):
+    path = tmp_path / "config" / "ask-redis" / "config.toml"
+    if callable(config):
+        config(tmp_path)
+    elif config is not None:
+        write_config(tmp_path, config)
+    with StandIn(responses=[]) as standin:
+        result = run(argv, tmp_path, stdin=stdin, ANTHROPIC_BASE_URL=standin.url)
+    err = result.stderr.decode()
+    assert result.returncode == code, err
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert not CONTROL.search(err[:-1]), err
+    assert err.startswith(start.format(config=path)), err
+    assert "Traceback" not in err and PASSWORD not in err and KEY not in err
+    assert standin.requests == []  # refused before any API call
+
+
+@pytest.mark.parametrize("output_format", ["json", "stream-json"])
+def test_an_api_that_always_fails_is_said_on_stderr_in_every_format(output_format, tmp_path):
+    write_config(tmp_path, "max_retries = 1\n")
+    with StandIn(responses=[api_error(500, "api_error", "Internal server error")] * 2) as standin:
+        result = run(["--output-format", output_format, "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 1
+    [line] = result.stderr.decode().splitlines()
+    final = json.loads(result.stdout.decode().splitlines()[-1])
+    assert final["type"] == "result" and final["subtype"] == "error_api"
+    assert line == f"ask-redis: error: {final['result']}" and "HTTP 500: Internal server error" in line
+
+
+def test_an_answer_cut_at_max_tokens_in_json_says_why_on_stderr(tmp_path):
+    with StandIn(responses=[sse([text("There are six policies.")], "max_tokens", output_tokens=50)]) as standin:
+        result = run(["--json", "--max-tokens", "50", "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == ["ask-redis: error: the answer was cut at the max_tokens limit (50 tokens); raise --max-tokens"]
+    assert json.loads(result.stdout)["result"] == "There are six policies."
+
+
+def tool_call(name, **arguments):
+    return {"type": "tool_use", "id": "toolu_bad_1", "name": name, "input": arguments}
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "no-stream"])
+def test_a_lone_surrogate_in_tool_input_is_an_error_result_naming_the_field(stream, tmp_path):
+    from tests.author_transcripts import json_message
+
+    message = sse if stream else json_message
+    replies = [message([tool_call("Read", file_path="\ud800.py")], "tool_use"), message([text("Let me try again.")], "end_turn")]
+    with StandIn(responses=replies) as standin:
+        result = run(["hi"] if stream else ["--no-stream", "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"Let me try again.\n" and result.stderr == b""
+    [answer] = standin.requests[1]["messages"][-1]["content"]
+    assert answer["is_error"] is True
+    assert answer["content"].startswith("Invalid input for Read: file_path: not valid Unicode text (it holds a lone surrogate")
+    assert standin.requests[1]["messages"][1]["content"][0]["input"] == {"file_path": "\ufffd.py"}  # sent back as valid text
+
+
+def test_a_file_name_with_terminal_escapes_reaches_stderr_escaped(tmp_path):
+    (tmp_path / "cache\x1b]0;owned\x07.py").write_text("import redis\n")
+    replies = [sse([tool_call("Read", file_path="cache.py")], "tool_use"), sse([text("Done.")], "end_turn")]
+    with StandIn(responses=replies) as standin:
+        result = run(["--verbose", "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert "Did you mean cache\\x1b]0;owned\\x07.py?" in err
+    assert not CONTROL.search(err.replace("\n", "")), err
+
+
+def test_read_and_grep_say_what_they_did_with_nul_bytes_past_the_first_8_kb(tmp_path):
+    from ask_redis.tools import ToolContext, discover, run_tool
+
+    with open(tmp_path / "sparse.log", "wb") as handle:
+        handle.write(b"first line\n" + b"a" * 9000 + b"\n")
+        handle.seek(20_000)  # a hole: NUL bytes on disk
+        handle.write(b"\nneedle after the hole\n")
+    tools, ctx = {tool.name: tool for tool in discover()}, ToolContext(workspace=tmp_path)
+    read = run_tool(tools, "Read", {"file_path": "sparse.log"}, ctx)
+    assert not read.is_error and "\x00" not in read.content
+    assert "4\tneedle after the hole" in read.content and "(NUL bytes were left out of 1 line (first: line 3)" in read.content
+    grep = run_tool(tools, "Grep", {"pattern": "needle", "output_mode": "content"}, ctx).content
+    assert grep.startswith("No matches found") and "sparse.log matches past a NUL byte, where ripgrep stops" in grep
+    named = run_tool(tools, "Grep", {"pattern": "needle", "path": "sparse.log", "output_mode": "content"}, ctx).content
+    assert "sparse.log matches, but holds a NUL byte near offset" in named

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
+from pathlib import Path
 
 from ask_redis import compact
 from tests.author_transcripts import sse, text, tool
@@ -128,9 +130,28 @@ def test_continue_without_a_saved_session_is_one_line(tmp_path):
     assert result.stderr == f"ask-redis: no saved session for {tmp_path.resolve()}; --resume ID takes any (ids: /sessions)\n"
 
 
+def test_a_stream_cut_mid_answer_is_retried_and_the_partial_text_never_reaches_the_history(tmp_path):
+    responses = [sse([text("Start from your working set."), text("Then add headroom.")], "end_turn", cut_after_blocks=1),
+                 sse([text("Start from the working set, then add headroom.")], "end_turn"),
+                 sse([text("About 25% headroom.")], "end_turn")]
+    with StandIn(responses=responses) as standin:
+        result = chat("how do I size maxmemory?\nhow much headroom?\n", standin, cwd=tmp_path)
+    assert result.stdout == "Start from your working set.\nStart from the working set, then add headroom.\nAbout 25% headroom.\n"
+    [notice] = result.stderr.splitlines()
+    assert notice.startswith("ask-redis: the answer stream broke midway (") and "; the partial answer above is abandoned; retrying" in notice
+    assert result.returncode == 0
+    assert standin.requests[1] == standin.requests[0]
+    history = standin.requests[2]["messages"]
+    assert [texts(m) for m in history] == [["how do I size maxmemory?"], ["Start from the working set, then add headroom."],
+                                           ["how much headroom?"]]
+
+
 def test_network_failure_mid_answer_is_one_line_and_the_chat_goes_on(tmp_path):
     responses = [sse([text("Start from your working set."), text("Then add headroom.")], "end_turn", cut_after_blocks=1),
                  sse([text("About 25% headroom.")], "end_turn")]
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "ask-redis" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("max_retries = 0\n")  # no retry: the cut is final
     with StandIn(responses=responses) as standin:
         result = chat("how do I size maxmemory?\nhow much headroom?\n", standin, cwd=tmp_path)
     assert result.stdout == "Start from your working set.\nAbout 25% headroom.\n"

@@ -83,13 +83,28 @@ print(json.dumps({
 """
 
 RAN = "sandbox-ran-the-command"
-# pid 1 of the outer namespace: a fresh /tmp for it, with only the test's directory bound in.
+# pid 1 of the outer namespace: a fresh /tmp for it, with only the directories listed before "--" bound
+# back in at their own paths: the test's directory read-write, then read-only the code and interpreter the
+# runner needs (they live under /tmp in a clone there). Each is opened before the tmpfs hides it; at most 7.
 OUTER_SETUP = (
-    'set -e; arena=$1; shift; exec 9<"$arena"; '
+    'set -e; fd=3; for dir in "$@"; do [ "$dir" = -- ] && break; eval "exec $fd<\"\\$dir\""; fd=$((fd + 1)); done; '
     "mount -t tmpfs -o size=2g,mode=1777 ask-redis-outer-tmp /tmp; "
-    'mkdir -p "$arena"; mount --no-canonicalize --bind "/proc/$$/fd/9" "$arena"; exec 9<&-; '
+    'fd=3; while [ "$1" != -- ]; do mkdir -p "$1"; mount --no-canonicalize --bind "/proc/$$/fd/$fd" "$1"; '
+    '[ $fd = 3 ] || mount -o remount,bind,ro "$1"; eval "exec $fd<&-"; fd=$((fd + 1)); shift; done; shift; '
     'set +e; "$@"; exit $?'
 )
+
+
+def runner_directories(arena_root: Path) -> list[str]:
+    """The arena, then what the runner imports and runs: the repository and the interpreter's prefix (a venv),
+    each left out when it is inside one already listed."""
+    import ask_redis
+
+    kept = [arena_root.resolve()]
+    for path in sorted({Path(ask_redis.__file__).resolve().parent.parent, Path(sys.prefix).resolve()}, key=lambda p: len(p.parts)):
+        if not any(path == k or k in path.parents for k in kept[1:]) and path != kept[0]:
+            kept.append(path)
+    return [str(p) for p in kept]
 
 
 @dataclass
@@ -199,7 +214,7 @@ def run_attack(arena: Arena, command: str, timeout: float) -> dict:
     outer = ["unshare", "--pid", "--fork", "--mount-proc"]
     # sh stays pid 1 of the outer namespace, so the runner is an ordinary process there:
     # a kill -1 that got out of the sandbox would kill the runner and fail the test.
-    argv = [*outer, "--", "/bin/sh", "-c", OUTER_SETUP, "sh", str(arena.root), sys.executable, "-c", RUNNER,
+    argv = [*outer, "--", "/bin/sh", "-c", OUTER_SETUP, "sh", *runner_directories(arena.root), "--", sys.executable, "-c", RUNNER,
             json.dumps({"command": command, "workspace": str(arena.workspace), "timeout": timeout, "max_chars": MAX_OUTPUT_CHARS})]
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

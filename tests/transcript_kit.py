@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx  # httpx2, aliased in conftest
 
 from ask_redis import cli
-from ask_redis.transcript import Replayer, render_sse
+from ask_redis.transcript import Replayer, ReplayError, render_sse
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPTS = ROOT / "transcripts"
@@ -18,13 +18,15 @@ REWRITE = os.environ.get("ASK_REDIS_REWRITE_TRANSCRIPTS") == "1"
 
 
 class CutStream(httpx.SyncByteStream):
-    """Sends some SSE events, then drops the connection."""
+    """Sends some SSE events, then the connection breaks: closed mid-body ("cut") or reset by the peer ("reset")."""
 
-    def __init__(self, chunks: list[bytes]):
-        self.chunks = chunks
+    def __init__(self, chunks: list[bytes], fault: str = "cut"):
+        self.chunks, self.fault = chunks, fault
 
     def __iter__(self):
         yield from self.chunks
+        if self.fault == "reset":
+            raise httpx.ReadError("[Errno 104] Connection reset by peer")
         raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
 
 
@@ -34,7 +36,8 @@ def http_response(recorded: dict) -> httpx.Response:
         chunks = render_sse(recorded["sse"])
         headers.setdefault("content-type", "text/event-stream")
         if recorded.get("cut"):
-            return httpx.Response(recorded["status"], headers=headers, stream=CutStream(chunks))
+            fault = recorded["cut"] if isinstance(recorded["cut"], str) else "cut"
+            return httpx.Response(recorded["status"], headers=headers, stream=CutStream(chunks, fault))
         return httpx.Response(recorded["status"], headers=headers, content=b"".join(chunks))
     if "json" in recorded:
         headers.setdefault("content-type", "application/json")
@@ -87,9 +90,17 @@ def replay(path: Path, tmp_path: Path, monkeypatch, capsys, respx_mock, extra_en
     monkeypatch.chdir(workspace)
     monkeypatch.setattr("ask_redis.model.retry_delay", lambda headers, attempt: 0.0)
 
+    mismatches: list[Exception] = []
+    replayer.sent = []  # every request body as the session sent it
+
     def answer(request: httpx.Request) -> httpx.Response:
         assert "sk-ant-test" not in request.content.decode(), "the API key leaked into a request body"
-        return http_response(replayer.next_response(json.loads(request.content)))
+        replayer.sent.append(json.loads(request.content))
+        try:
+            return http_response(replayer.next_response(json.loads(request.content)))
+        except ReplayError as error:  # the client may take it for a broken reply: fail the test, not just the run
+            mismatches.append(error)
+            raise
 
     respx_mock.post("https://api.anthropic.com/v1/messages").mock(side_effect=answer)
     try:
@@ -100,6 +111,8 @@ def replay(path: Path, tmp_path: Path, monkeypatch, capsys, respx_mock, extra_en
     out, err = capsys.readouterr()
     if REWRITE:
         replayer.save()
+    if mismatches:
+        raise AssertionError(f"{mismatches[0]}\n--- stderr ---\n{err}")
     try:
         replayer.assert_done()
     except AssertionError as error:

@@ -118,11 +118,27 @@ def _clean(text: str, ctx: ToolContext) -> str:
     return redact(text)
 
 
+def _lone_surrogate_at(value: Any, where: str = "") -> str | None:
+    """The dotted path of the first string in `value` holding a lone surrogate, or None."""
+    if isinstance(value, str):
+        return where if any("\ud800" <= c <= "\udfff" for c in value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _lone_surrogate_at(item, f"{where}.{key}" if where else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 def run_tool(tools: dict[str, Tool], name: str, raw_input: Any, ctx: ToolContext) -> ToolOutcome:
     """Run one tool call. Never raises: every failure becomes an error outcome. Output is redacted."""
     tool = tools.get(name)
     if tool is None:
         return ToolOutcome(f"Unknown tool {name!r}. Available tools: {', '.join(sorted(tools))}.", True)
+    garbled = _lone_surrogate_at(raw_input)
+    if garbled is not None:
+        return ToolOutcome(f"Invalid input for {name}: {garbled or 'input'}: not valid Unicode text (it holds a lone "
+                           "surrogate such as \\ud800); send it again as plain text", True)
     try:
         parsed = tool.Input.model_validate(raw_input if raw_input is not None else {})
     except ValidationError as error:

@@ -6,6 +6,7 @@ import os
 import re
 import selectors
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -16,9 +17,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ask_redis.tools import Tool, ToolContext, ToolError
-from ask_redis.tools.workspace import Confinement, plain_optional_schema, relative, resolve
+from ask_redis.tools.read import SNIFF_BYTES  # Read refuses a NUL in these first bytes, leaves out later ones
+from ask_redis.tools.workspace import Confinement, open_checked, plain_optional_schema, relative, reopen, resolve
 
 TIME_LIMIT_SECONDS = 20.0
+BINARY_PROBE_SECONDS = 2.0
 # ripgrep output beyond this is not read (the search stops, and the result says so).
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 DEFAULT_HEAD_LIMIT = 250
@@ -143,11 +146,21 @@ class RipgrepRun:
     output_limit: int
 
     @classmethod
-    def start(cls, args: list[str], cwd: Path, time_limit: float, output_limit: int | None = None) -> "RipgrepRun":
-        process = subprocess.Popen(
-            [ripgrep_binary(), *args], cwd=cwd, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
+    def start(cls, args: list[str], cwd: Path, time_limit: float, output_limit: int | None = None,
+              stdin: int | None = None) -> "RipgrepRun":
+        """`cwd` is a real path inside the workspace: ripgrep starts in the directory it names now, through a
+        descriptor checked to be that path, so a symlink flipped since the check cannot move the search."""
+        try:
+            directory = open_checked(cwd, str(cwd))
+        except (FileNotFoundError, NotADirectoryError):
+            raise ToolError(f"{cwd} no longer exists.") from None
+        try:
+            process = subprocess.Popen(
+                [ripgrep_binary(), *args], cwd=f"/proc/self/fd/{directory}",  # the child's copy of the descriptor
+                stdin=subprocess.DEVNULL if stdin is None else stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )
+        finally:
+            os.close(directory)
         return cls(process, time.monotonic() + time_limit, MAX_OUTPUT_BYTES if output_limit is None else output_limit)
 
     def finish(self) -> "RipgrepResult":
@@ -228,18 +241,29 @@ def glob_filter(glob: str, type_name: str | None) -> tuple[list[str], bool]:
     return ["--glob", glob], True
 
 
-def _path_args(ctx: ToolContext, path: str | None) -> tuple[Path, list[str], str]:
-    """Where to run ripgrep, what to pass it, and the workspace-relative prefix of what it prints."""
+def _path_args(ctx: ToolContext, path: str | None) -> tuple[Path, list[str], str, tuple[int, str] | None]:
+    """Where to run ripgrep, what to pass it, the workspace-relative prefix of what it prints, and for a single
+    file a descriptor of it (checked to be the file named, see open_checked) that ripgrep reads as stdin."""
     real = resolve(ctx, path)
     if not real.exists():
         raise ToolError(f"Path does not exist: {path}")
     shown = relative(ctx, real)
     if real.is_dir():
-        return real, [], "" if shown == "." else shown + "/"
+        return real, [], "" if shown == "." else shown + "/", None
     if not real.is_file():
         raise ToolError(f"{shown} is not a regular file or directory (a device, FIFO or socket); it cannot be searched.")
+    try:
+        path_fd = open_checked(real, shown)
+    except (FileNotFoundError, NotADirectoryError):
+        raise ToolError(f"{shown} no longer exists.") from None
+    try:
+        if not stat.S_ISREG(os.fstat(path_fd).st_mode):
+            raise ToolError(f"{shown} is not a regular file or directory (a device, FIFO or socket); it cannot be searched.")
+        handle = reopen(path_fd, os.O_RDONLY)
+    finally:
+        os.close(path_fd)
     parent = relative(ctx, real.parent)
-    return real.parent, ["--", real.name], "" if parent == "." else parent + "/"
+    return real.parent, ["-"], "" if parent == "." else parent + "/", (handle, real.name)
 
 
 def _decode(data: bytes) -> str:
@@ -281,7 +305,15 @@ class Grep(Tool):
     def run(self, input: GrepInput, ctx: ToolContext) -> str:
         for name in ("pattern", "path", "glob", "type"):
             check_argument(name, getattr(input, name))
-        cwd, targets, prefix = _path_args(ctx, input.path)
+        cwd, targets, prefix, file = _path_args(ctx, input.path)
+        try:
+            return self._search(input, ctx, cwd, targets, prefix, file)
+        finally:
+            if file is not None:
+                os.close(file[0])
+
+    def _search(self, input: GrepInput, ctx: ToolContext, cwd: Path, targets: list[str], prefix: str,
+                file: tuple[int, str] | None) -> str:
         filters = list(COMMON_FLAGS)
         if input.case_insensitive:
             filters.append("-i")
@@ -309,14 +341,20 @@ class Grep(Tool):
                     mode_args += [flag, str(value)]
         query = ["--regexp", input.pattern, *targets]
 
-        search = RipgrepRun.start([*filters, *mode_args, *query], cwd, TIME_LIMIT_SECONDS)
+        search = RipgrepRun.start([*filters, *mode_args, *query], cwd, TIME_LIMIT_SECONDS, stdin=file and file[0])
+        # ripgrep stops reading a file at its first NUL byte (binary); which files match past one is asked alongside.
+        binary = None if file else RipgrepRun.start([*filters, "--binary", "--files-with-matches", "--null", *query], cwd,
+                                                    BINARY_PROBE_SECONDS)
         allowed = None
+        recheck_ignored = recheck_ignored and file is None  # a file named as path is searched even if ignored
         if recheck_ignored:
             # Files the glob let through although ignore rules exclude them are dropped: list what the
             # ignore rules allow (same type filter, no glob) alongside the search.
             type_args = ["--type", input.type] if input.type else []
             listing = RipgrepRun.start([*COMMON_FLAGS, *type_args, "--files", "--null", *targets], cwd, TIME_LIMIT_SECONDS)
         result = search.finish()
+        if file is not None:  # read as stdin: named as ripgrep names a file it is given
+            result.out = result.out.replace(b"<stdin>\0", os.fsencode(file[1]) + b"\0")
         if recheck_ignored:
             allowed = set(listing.finish().entries(b"\0"))
         if result.returncode == 2 and not result.out and result.complete:
@@ -330,7 +368,10 @@ class Grep(Tool):
             notes.append(f"some files could not be searched: {result.error_message().splitlines()[0]}")
 
         root = Confinement(ctx.workspace.resolve())
+        if binary is not None:
+            notes += _cut_by_binary(binary.finish(), result, mode, cwd, prefix, root)
         if mode == "content":
+            notes += _binary_matches(result, prefix, file)
             body, total = _content(result, prefix, allowed, input, root)
             unit = "lines"
         else:
@@ -350,6 +391,53 @@ class Grep(Tool):
         for extra in ([footer] if footer else []) + [f"({note})" for note in notes]:
             text += "\n\n" + extra
         return text
+
+
+def _matched_paths(result: RipgrepResult, mode: str) -> set[bytes]:
+    if mode == "files_with_matches":
+        return set(result.entries(b"\0"))
+    if mode == "count":
+        return {path for path, _ in _COUNT_ROW.findall(result.out)}
+    return {block.partition(b"\0")[0] for block in result.out.split(b"\n\n") if b"\0" in block}
+
+
+def _cut_by_binary(probe: RipgrepResult, result: RipgrepResult, mode: str, cwd: Path, prefix: str,
+                   root: Confinement) -> list[str]:
+    """A note naming the files that look like text (no NUL in their first 8 KB, as Read checks) but match only
+    past a NUL byte, where ripgrep stopped reading them as binary."""
+    found = sorted(set(probe.entries(b"\0")) - _matched_paths(result, mode))
+    cut = []
+    for path in found[:200]:
+        shown = prefix + _decode(path)
+        if not root.inside(shown):
+            continue
+        try:
+            fd = os.open(os.path.join(cwd, os.fsdecode(path)), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as handle:
+            if stat.S_ISREG(os.fstat(fd).st_mode) and b"\0" not in handle.read(SNIFF_BYTES):
+                cut.append(shown)
+    if not cut:
+        return []
+    names = ", ".join(cut[:5]) + (f" and {len(cut) - 5} more" if len(cut) > 5 else "")
+    verb = "matches" if len(cut) == 1 else "match"
+    return [f"{names} {verb} past a NUL byte, where ripgrep stops reading a file as binary; Read shows such a file "
+            "with its NUL bytes left out"]
+
+
+_BINARY_MATCH = re.compile(rb'^(.*): binary file matches \(found "\\0" byte around offset (\d+)\)$')
+
+
+def _binary_matches(result: RipgrepResult, prefix: str, file: tuple[int, str] | None) -> list[str]:
+    """ripgrep's "binary file matches" lines (a file named as path holds a NUL byte), as notes: no lines are shown."""
+    notes = []
+    for block in result.out.split(b"\n\n"):
+        match = _BINARY_MATCH.match(block.strip())
+        if match:
+            name = prefix + (file[1] if file and match.group(1) == b"<stdin>" else _decode(match.group(1)))
+            notes.append(f"{name} matches, but holds a NUL byte near offset {int(match.group(2))} (binary), so no lines are shown")
+    return notes
 
 
 def _fit(lines: list[str], header: int) -> int:

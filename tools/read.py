@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ask_redis.tools import Tool, ToolContext, ToolError
-from ask_redis.tools.workspace import is_inside, plain_optional_schema, relative, resolve
+from ask_redis.tools.workspace import is_inside, open_checked, plain_optional_schema, relative, reopen, resolve
 
 DEFAULT_LIMIT = 2000
 MAX_LINE_CHARS = 2000
@@ -158,29 +158,38 @@ class Read(Tool):
         real = resolve(ctx, input.file_path)
         shown = relative(ctx, real)
         try:
-            info = os.stat(real)  # stat, never open, to tell a FIFO or a device apart: opening a FIFO blocks
+            path_fd = open_checked(real, shown)  # O_PATH: a FIFO or a device is looked at, never opened
         except (FileNotFoundError, NotADirectoryError):
             message = f"File does not exist: {input.file_path}."
-            closest = _closest_name(real, ctx.workspace.resolve())
+            try:
+                closest = _closest_name(real, ctx.workspace.resolve())
+            except OSError:  # the tree changed while it was searched
+                closest = None
             if closest:
                 message += f" Did you mean {closest}?"
             raise ToolError(message) from None
         except OSError as error:
             raise ToolError(f"Cannot read {shown}: {error.strerror}.") from None
-        if stat.S_ISDIR(info.st_mode):
-            pattern = "**/*" if shown == "." else f"{shown}/**/*"
-            raise ToolError(f"{shown} is a directory, not a file. Use the Glob tool (e.g. pattern \"{pattern}\") to list its files.")
-        if not stat.S_ISREG(info.st_mode):
-            raise ToolError(f"{shown} is not a regular file (a device, FIFO or socket); Read only reads regular files.")
-        if info.st_size > MAX_FILE_BYTES and input.offset is None and input.limit is None:
-            raise ToolError(
-                f"{shown} is {_size(info.st_size)}, over the {_size(MAX_FILE_BYTES)} Read shows at once. "
-                "Use offset and limit to read part of it, or Grep to find the lines you need."
-            )
         try:
-            fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError as error:
-            raise ToolError(f"Cannot read {shown}: {error.strerror}.") from None
+            info = os.fstat(path_fd)
+            if stat.S_ISDIR(info.st_mode):
+                pattern = "**/*" if shown == "." else f"{shown}/**/*"
+                raise ToolError(f"{shown} is a directory, not a file. Use the Glob tool (e.g. pattern \"{pattern}\") to list its files.")
+            if not stat.S_ISREG(info.st_mode):
+                raise ToolError(f"{shown} is not a regular file (a device, FIFO or socket); Read only reads regular files.")
+            if info.st_size > MAX_FILE_BYTES and input.offset is None and input.limit is None:
+                raise ToolError(
+                    f"{shown} is {_size(info.st_size)}, over the {_size(MAX_FILE_BYTES)} Read shows at once. "
+                    "Use offset and limit to read part of it, or Grep to find the lines you need."
+                )
+            try:
+                fd = reopen(path_fd, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+            except FileNotFoundError:
+                raise ToolError(f"{shown} no longer exists.") from None
+            except OSError as error:
+                raise ToolError(f"Cannot read {shown}: {error.strerror}.") from None
+        finally:
+            os.close(path_fd)
         with os.fdopen(fd, "rb") as handle:
             opened = os.fstat(fd)
             if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
@@ -200,7 +209,7 @@ class Read(Tool):
 
 
 def _render(window: _Window, first: int) -> str:
-    out, not_utf8 = [], False
+    out, not_utf8, nul_lines = [], False, []
     for number, (data, cut) in enumerate(window.lines, start=first):
         if number == 1 and data.startswith(_BOM):
             data = data[len(_BOM):]
@@ -208,6 +217,9 @@ def _render(window: _Window, first: int) -> str:
             data = data[:-1]
         text, bad = _decode(data, cut)
         not_utf8 = not_utf8 or bad
+        if "\x00" in text:  # past the first 8 KB (a NUL there refuses the file): a sparse or partly binary file
+            text = text.replace("\x00", "")
+            nul_lines.append(number)
         if cut or len(text) > MAX_LINE_CHARS:
             text = text[:MAX_LINE_CHARS] + f"… [line truncated to {MAX_LINE_CHARS} characters]"
         out.append(f"{number}\t{text}")
@@ -220,6 +232,9 @@ def _render(window: _Window, first: int) -> str:
         if last_shown < window.total:
             note += f"; use offset={last_shown + 1} to read on"
         notes.append(note)
+    if nul_lines:
+        notes.append(f"NUL bytes were left out of {len(nul_lines)} line{'s' if len(nul_lines) != 1 else ''} (first: line "
+                     f"{nul_lines[0]}): past its first 8 KB the file holds binary data")
     if not_utf8:
         notes.append("the file is not valid UTF-8: undecodable bytes are shown as \ufffd")
     text = "\n".join(out)

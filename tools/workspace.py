@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,30 @@ def resolve(ctx: ToolContext, path: str | None) -> Path:
     if not is_inside(real, root):
         raise ToolError(f"{path} is outside the workspace ({root}); only files inside it can be read.")
     return real
+
+
+def open_checked(real: Path, shown: str) -> int:
+    """An O_PATH descriptor of `real` (a path resolve() returned), confirmed to be that very path: opening by name
+    and then checking where the descriptor landed means a symlink flipped after the check (on any component)
+    cannot make a tool read anything else. FileNotFoundError when it vanished; the caller closes the descriptor."""
+    fd = os.open(real, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        landed = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        os.close(fd)
+        raise ToolError(f"Cannot confirm where {shown} leads: /proc is not mounted.") from None
+    # resolve() left no symlink in `real`: one found there now was put in since.
+    if landed != str(real) or stat.S_ISLNK(os.fstat(fd).st_mode):
+        os.close(fd)
+        if landed.endswith(" (deleted)"):
+            raise FileNotFoundError(real)
+        raise ToolError(f"{shown} changed while it was being opened (a symlink on its path was replaced); try again.")
+    return fd
+
+
+def reopen(fd: int, flags: int) -> int:
+    """A readable descriptor of what an O_PATH descriptor points at (the same file, never looked up by name again)."""
+    return os.open(f"/proc/self/fd/{fd}", flags | os.O_CLOEXEC)
 
 
 def is_inside(real: Path, root: Path) -> bool:

@@ -53,15 +53,20 @@ _OPTIONS = {
 }
 
 
+MAX_TIMEOUT = 86400  # seconds: a day
+
+
 class RedisConnError(Exception):
     """A connection failure or a refused/failed command, as one line without secrets."""
 
 
 def display_url(url: str) -> str:
     """The URL with its password (and any password-like query value) masked; safe to show anywhere."""
+    from ask_redis.terminal import safe
+
     match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*://)(.*)$", url or "", re.S)
     if not match:
-        return redact(url or "")
+        return safe(redact(url or ""))
     scheme, rest = match.groups()
     # The last '@' ends the userinfo: a password may hold '@', '/', '?' unencoded. (An '@' in the query
     # string would mask too much, never too little.)
@@ -77,7 +82,7 @@ def display_url(url: str) -> str:
             name, eq, value = item.partition("=")
             parts.append(f"{name}={MASK}" if eq and _SECRET_QUERY.search(name) and value else item)
         rest = head + "?" + "&".join(parts)
-    return redact(scheme + rest)
+    return safe(redact(scheme + rest))  # a CR/LF or ESC in the URL cannot split or drive the line it is shown in
 
 
 @dataclass
@@ -151,6 +156,9 @@ def parse_url(url: str) -> Target:
         target.socket_timeout = float(options.get("socket_timeout", DEFAULT_SOCKET_TIMEOUT))
     except ValueError:
         raise RedisConnError(f"timeouts must be numbers of seconds in {shown}") from None
+    for name in ("connect_timeout", "socket_timeout"):  # NaN, inf and 1e308 pass float() but not a socket
+        if not 0 < getattr(target, name) <= MAX_TIMEOUT:
+            raise RedisConnError(f"{name} must be a number of seconds above 0 and at most {MAX_TIMEOUT} in {shown}")
     target.ca = options.get("ca") or options.get("ssl_ca_certs")
     target.cert = options.get("cert") or options.get("ssl_certfile")
     target.key = options.get("key") or options.get("ssl_keyfile")
