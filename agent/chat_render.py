@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from typing import Any, TextIO
 
-from rich.console import Console, Group
-from rich.live import Live
+from rich.console import Console
 from rich.markdown import Markdown
-from rich.spinner import Spinner
 from rich.text import Text
 
 from ask_redis.events import Final, Notice, TextDelta, ToolCall, ToolResult
@@ -38,13 +37,138 @@ class PlainOutput:
     error = notice
 
 
+TRAILING_BLANKS = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
+
+
+class Screen:
+    """The terminal while chat runs. One prompt-toolkit application keeps the input line live at the bottom for
+    the whole session; everything else is printed above it from the application's own loop, without ever leaving
+    raw mode, so keys typed while an answer streams stay in the input and are never echoed into the output.
+    `live` (an object with `render(width) -> str`) is drawn between the output and the input line."""
+
+    def __init__(self, stdout: TextIO | None = None):
+        self.stdout = stdout or sys.stdout
+        self.app: Any = None
+        self.loop: Any = None
+        self.thread_id: int | None = None
+        self.live: Any = None
+        self.queued: list[str] = []  # questions sent while an answer streams, shown until their turn comes
+
+    def attach(self, app: Any) -> None:
+        """Called in the application's thread once it runs."""
+        import asyncio
+        import threading
+
+        self.app, self.loop, self.thread_id = app, asyncio.get_running_loop(), threading.get_ident()
+
+    def detach(self) -> None:
+        self.app = None
+
+    @property
+    def running(self) -> bool:
+        return self.app is not None and self.app.is_running
+
+    def width(self) -> int:
+        import shutil
+
+        return shutil.get_terminal_size().columns
+
+    def invalidate(self) -> None:
+        if self.running:
+            self.app.invalidate()  # thread-safe: it only schedules a redraw
+
+    def print_ansi(self, text: str, then: Any = None) -> None:
+        """Print `text` (ANSI) above the input line; `then()` runs before the line is drawn again, so a change to
+        the live region and the printed text appear in one frame. Blocks until it is on the screen."""
+        import threading
+
+        text = text if text.endswith("\n") else text + "\n"
+        if not self.running:
+            self.stdout.write(text)
+            self.stdout.flush()
+            if then:
+                then()
+            return
+        if threading.get_ident() == self.thread_id:
+            self._above(text, then)
+            return
+        import signal
+
+        done = threading.Event()
+
+        def job() -> None:
+            try:
+                self._above(text, then)
+            finally:
+                done.set()
+
+        # A Ctrl-C (a SIGINT to this thread) waits until the print is done: an interrupt between scheduling it
+        # and its `then` would print the same text twice.
+        masked = threading.current_thread() is threading.main_thread()
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else None
+        try:
+            self.loop.call_soon_threadsafe(job)
+            while not done.wait(0.2):
+                if not self.running:  # the application ended before it could print: print plainly
+                    self.stdout.write(text)
+                    self.stdout.flush()
+                    break
+        finally:
+            if previous is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def _above(self, text: str, then: Any) -> None:
+        app = self.app
+        if app is None or not app.is_running:
+            self.stdout.write(text)
+            self.stdout.flush()
+        else:
+            app.renderer.erase()
+            app.output.write_raw(text)
+            app.output.flush()
+        if then:
+            then()
+        if app is not None and app.is_running:
+            app.renderer.reset()
+            app._request_absolute_cursor_position()
+            app._redraw()
+
+
+class _ScreenFile:
+    """A file for a rich Console: each print arrives whole (rich writes once per print) and goes above the input."""
+
+    def __init__(self, screen: Screen):
+        self.screen, self.parts = screen, []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        text, self.parts = "".join(self.parts), []
+        if text:
+            self.screen.print_ansi(text)
+
+    def isatty(self) -> bool:
+        return True
+
+
 class RichOutput:
-    """Chat in a terminal."""
+    """Chat in a terminal: rich renders, the Screen prints above the live input line."""
 
     interactive = True
 
-    def __init__(self, console: Console | None = None):
-        self.console = console or Console(highlight=False)
+    def __init__(self, screen: Screen | None = None, console: Console | None = None):
+        self.screen = screen or Screen()
+        self.console = console or Console(file=_ScreenFile(self.screen), force_terminal=True, highlight=False)
+
+    def render(self, *renderables: Any) -> str:
+        """ANSI text of `renderables` at the terminal's width, for printing in one piece."""
+        with self.console.capture() as captured:
+            for renderable in renderables:  # one below the other (print(*many) would join them on a line)
+                self.console.print(renderable)
+        # rich pads lines to the full width: a copy would carry the spaces, and a full row makes terminals wrap
+        return TRAILING_BLANKS.sub(r"\1", captured.get())
 
     def say(self, text: str) -> None:
         self.console.print(Text(text))
@@ -52,11 +176,30 @@ class RichOutput:
     def markdown(self, text: str) -> None:
         self.console.print(Markdown(text))
 
+    def ansi(self, text: str) -> None:
+        self.screen.print_ansi(text)
+
     def notice(self, text: str) -> None:
         self.console.print(Text(text, style="yellow"))
 
     def error(self, text: str) -> None:
         self.console.print(Text(f"error: {text}", style="bold red"))
+
+    def status(self, label: str) -> Any:
+        """A spinner with elapsed time in the live region while a slow command runs."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def spinning():
+            previous, self.screen.live = self.screen.live, _Running(label, "dim")
+            self.screen.invalidate()
+            try:
+                yield
+            finally:
+                self.screen.live = previous
+                self.screen.invalidate()
+
+        return spinning()
 
 
 class PlainAnswer:
@@ -114,105 +257,148 @@ def stable_cut(text: str) -> int:
     return cut
 
 
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
 class _Running:
-    """A spinner with a label and the seconds since it started, recomputed on every refresh."""
+    """A spinner with a label and the seconds since it started, recomputed on every redraw."""
 
     def __init__(self, label: str, style: str = "", call: ToolCall | None = None):
         self.label, self.style, self.call, self.began = label, style, call, time.monotonic()
-        self.spinner = Spinner("dots", style="cyan")
 
-    def __rich__(self) -> Any:
-        self.spinner.update(text=Text.assemble((self.label, self.style), (f"  {time.monotonic() - self.began:.1f}s", "dim")))
-        return self.spinner
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.began
+        frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
+        label = f"\x1b[2m{self.label}\x1b[0m" if self.style == "dim" else self.label
+        return f"\x1b[36m{frame}\x1b[0m {label}  \x1b[2m{elapsed:.1f}s\x1b[0m"
+
+    def render(self, width: int) -> str:
+        return self.line() + "\n"
+
+
+def seconds(duration_ms: int) -> str:
+    return f"{duration_ms} ms" if duration_ms < 1000 else f"{duration_ms / 1000:.1f} s"
 
 
 class LiveAnswer:
-    """Renders one turn in a terminal. Finished markdown blocks are printed for good as they complete; only the
-    block being written, and a spinner while waiting or while a tool runs, live in the redrawn region."""
+    """Renders one turn in a terminal. Finished markdown blocks are printed for good, above the input line, as
+    they complete; only the block being written and a spinner (while waiting, or while a tool runs) live in the
+    redrawn region."""
 
-    def __init__(self, console: Console):
-        self.console = console
+    MAX_LIVE_ROWS = 12  # of the unfinished block; the rest of it appears when the block is done
+
+    def __init__(self, output: RichOutput):
+        self.out, self.screen = output, output.screen
         self.pending = ""
         self.blocks_printed = 0
         self.calls: dict[str, ToolCall] = {}
         self.running: _Running | None = _Running("thinking…", "dim")
-        self.live = Live(console=console, transient=True, refresh_per_second=10, redirect_stdout=False, redirect_stderr=False)
+        self._cache: tuple[tuple[str, int], str] = (("", 0), "")
 
     def __enter__(self) -> "LiveAnswer":
-        self.live.start()
-        self._show()
+        self.screen.live = self
+        self.screen.invalidate()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._flush(everything=True)
         self.running = None
-        self.live.update(Text(""))
-        self.live.stop()
-        self.console.print()
+        self.screen.print_ansi("", then=lambda: setattr(self.screen, "live", None))
+
+    def render(self, width: int) -> str:
+        """The live region: the tail of the unfinished block (parsed only here, at redraw time) and the spinner."""
+        text = ""
+        pending = self.pending
+        if pending.strip():
+            key = (pending, width)
+            if self._cache[0] != key:
+                lines = self.out.render(Markdown(pending)).rstrip("\n").split("\n")
+                self._cache = (key, "\n".join(lines[-self.MAX_LIVE_ROWS:]) + "\n")
+            text = self._cache[1]
+        running = self.running
+        return text + (running.render(width) if running is not None else "")
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, TextDelta):
-            was_waiting = self.running is not None
             self.running = None
             self.pending += event.text
             self._flush()
-            self._show(refresh=was_waiting)  # else the next redraw (a tenth of a second away) shows it
-            return
         elif isinstance(event, ToolCall):
             self._flush(everything=True)
             self.calls[event.id] = event
-            self.running = _Running(describe_call(event.name, event.input, width=max(self.console.width - 12, 20)), call=event)
+            self.running = _Running(describe_call(event.name, event.input, width=max(self.screen.width() - 12, 20)), call=event)
         elif isinstance(event, ToolResult):
-            self.running = _Running("thinking…", "dim")
+            call = self.calls.get(event.id)
+            width = self.screen.width()
             mark = Text("⏺ ", style="red" if event.is_error else "green")
-            self.console.print(Text.assemble(mark, describe_call(event.name, self.calls[event.id].input if event.id in self.calls else {}, width=self.console.width - 4)))
-            self.console.print(Text(f"  ⎿ {outcome_line(event)}", style="red" if event.is_error else "dim"))
+            outcome = Text(f"  ⎿ {tool_outcome(event)}", style="red" if event.is_error else "dim")
+            shown = Text.assemble(mark, describe_call(event.name, call.input if call else {}, width=width - 4))
+            self.screen.print_ansi(self.out.render(shown, outcome),
+                                   then=lambda: setattr(self, "running", _Running("thinking…", "dim")))
         elif isinstance(event, Notice):
             self._flush(everything=True)
-            self.console.print(Text(event.message, style="yellow"))
+            self.out.notice(event.message)
         elif isinstance(event, Final):
             self._flush(everything=True)
             self.running = None
             if event.is_error and event.subtype != "error_max_tokens":  # a cut answer was already noticed
-                self.console.print(Text(f"error: {event.result}", style="bold red"))
-        self._show()
+                self.out.console.print(Text(f"error: {event.result}", style="bold red"))
+        self.screen.invalidate()
 
     def cancelled(self) -> None:
         self._flush(everything=True)
+        lines: list[Any] = []
         if self.running is not None and self.running.call is not None:
-            self.console.print(Text.assemble(("⏺ ", "yellow"), self.running.label))
-            self.console.print(Text("  ⎿ cancelled", style="yellow"))
-        self.running = None
-        self.console.print(Text("⏹ cancelled: the rest of this answer was dropped", style="yellow"))
+            lines += [Text.assemble(("⏺ ", "yellow"), self.running.label), Text("  ⎿ cancelled", style="yellow")]
+        lines.append(Text("⏹ cancelled: the rest of this answer was dropped", style="yellow"))
+        self.screen.print_ansi(self.out.render(*lines), then=lambda: setattr(self, "running", None))
 
     def _flush(self, everything: bool = False) -> bool:
         """Print the finished blocks for good; True if anything was printed."""
         cut = len(self.pending) if everything else stable_cut(self.pending)
-        block, self.pending = self.pending[:cut], self.pending[cut:]
+        block, rest = self.pending[:cut], self.pending[cut:]
         if not block.strip():
+            if everything:
+                self.pending = rest
             return False
-        if self.blocks_printed and not block.lstrip().startswith(("```", "~~~")):
-            self.console.print()
-        self.console.print(Markdown(block.strip("\n")))
+        gap = self.blocks_printed and not block.lstrip().startswith(("```", "~~~"))
+        text = self.out.render(*([Text("")] if gap else []), Markdown(block.strip("\n")))
+        self.screen.print_ansi(text, then=lambda: setattr(self, "pending", rest))
         self.blocks_printed += 1
         return True
 
-    def _show(self, refresh: bool = True) -> None:
-        parts: list[Any] = []
+
+def tool_outcome(result: ToolResult) -> str:
+    """One line: what a tool returned (durations in seconds past one), or how it failed."""
+    if result.is_error:
+        return outcome_line(result)
+    count = result.content.count("\n") + 1
+    return f"{count} line{'s' * (count != 1)} ({seconds(result.duration_ms)})"
+
+
+class TerminalMarkdown:
+    """One-shot with stdout on a terminal: the answer as rendered markdown, each block printed once it is finished
+    (tables, fences and emphasis drawn, not shown raw)."""
+
+    def __init__(self, out: TextIO):
+        self.console = Console(file=out, highlight=False)
+        self.pending = ""
+        self.blocks = 0
+
+    def feed(self, text: str) -> None:
+        self.pending += text
+        cut = stable_cut(self.pending)
+        if self.pending[:cut].strip():
+            self._print(self.pending[:cut])
+            self.pending = self.pending[cut:]
+
+    def end(self) -> None:
         if self.pending.strip():
-            parts.append(_Pending(self))
-        if self.running is not None:
-            parts.append(self.running)
-        self.live.update(Group(*parts) if parts else Text(""), refresh=refresh)
+            self._print(self.pending)
+        self.pending = ""
 
-
-class _Pending:
-    """The unfinished markdown block, parsed only when the live region is redrawn (10 times a second),
-    not on every streamed delta."""
-
-    def __init__(self, answer: LiveAnswer):
-        self.answer = answer
-
-    def __rich__(self) -> Any:
-        return Markdown(self.answer.pending)
-
+    def _print(self, block: str) -> None:
+        if self.blocks and not block.lstrip().startswith(("```", "~~~")):
+            self.console.print()
+        self.console.print(Markdown(block.strip("\n")))
+        self.blocks += 1

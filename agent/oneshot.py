@@ -20,16 +20,27 @@ def describe_call(name: str, arguments: dict[str, Any], width: int = 100) -> str
 def outcome_line(result: ToolResult) -> str:
     first = result.content.strip().splitlines()[0] if result.content.strip() else "(no output)"
     if result.is_error:
+        lines = [line for line in result.content.strip().splitlines() if line.strip()]
+        if lines and lines[-1].startswith("Exit code "):  # a failed command: its exit code, then what it said
+            said = next((line for line in lines if line != lines[-1]), "")
+            return (f"{lines[-1].lower()}: {said}" if said else lines[-1].lower())[:160]
         return f"error: {first}"[:160]
     count = result.content.count("\n") + 1
     return f"{count} line{'s' * (count != 1)} ({result.duration_ms} ms)"
 
 
 def unavailable_lines(start: Start) -> list[str]:
+    """What is off, in plain words: the live Redis tools as one line, the others by name with the reason."""
     by_reason: dict[str, list[str]] = {}
     for name, reason in start.tools_unavailable.items():
         by_reason.setdefault(reason, []).append(name)
-    return [f"not offered: {', '.join(names)}: {reason}" for reason, names in by_reason.items()]
+    lines = []
+    for reason, names in by_reason.items():
+        if all(name.startswith("redis_") for name in names) and not start.redis:
+            lines.append("live Redis checks off (no --redis-url)")
+        else:
+            lines.append(f"not offered: {', '.join(names)}: {reason}")
+    return lines
 
 
 class Printer:
@@ -37,7 +48,12 @@ class Printer:
 
     def __init__(self, output_format: str, verbose: bool, out: TextIO | None = None, err: TextIO | None = None):
         self.format, self.out, self.err = output_format, out or sys.stdout, err or sys.stderr
-        self.progress = verbose or self.err.isatty()
+        self.progress, self.verbose = verbose or self.err.isatty(), verbose
+        self.markdown = None  # stdout on a terminal: rendered markdown instead of raw text
+        if output_format == "text" and self.out.isatty():
+            from ask_redis.chat_render import TerminalMarkdown
+
+            self.markdown = TerminalMarkdown(self.out)
         self.final: Final | None = None
         self.ends_with_newline = True
         self.started, self.session_id, self.turns, self.usage, self.cost = time.monotonic(), "", 0, Usage(), 0.0
@@ -54,18 +70,24 @@ class Printer:
             self.final = event
         if self.format != "text":
             return
+        if isinstance(event, TextDelta) and self.markdown is not None:
+            self.markdown.feed(event.text)
+            return
+        if self.markdown is not None and isinstance(event, (ToolCall, Notice, Final)):
+            self.markdown.end()
         if isinstance(event, TextDelta):
             self.out.write(event.text)
             self.out.flush()
             self.ends_with_newline = event.text.endswith("\n")
-        elif isinstance(event, Start) and self.progress:
+        elif isinstance(event, Start) and self.verbose:
             for line in unavailable_lines(event):
                 self.err.write(f"ask-redis: {line}\n")
         elif isinstance(event, ToolCall) and self.progress:
             self._newline()
             self.err.write(f"⏺ {describe_call(event.name, event.input)}\n")
         elif isinstance(event, ToolResult) and self.progress:
-            self.err.write(f"  ⎿ {outcome_line(event)}\n")
+            line = f"  ⎿ {outcome_line(event)}"
+            self.err.write(f"\x1b[31m{line}\x1b[0m\n" if event.is_error and self.err.isatty() else line + "\n")
         elif isinstance(event, Notice):
             self._newline()
             self.err.write(f"ask-redis: {event.message}\n")
@@ -78,6 +100,8 @@ class Printer:
 
     def cancelled(self) -> None:
         """Ctrl-C: scripts still get a result (error_cancelled) with what the run had used so far."""
+        if self.markdown is not None:
+            self.markdown.end()
         if self.final is not None or self.format == "text":
             return
         self(Final(subtype="error_cancelled", is_error=True, result="cancelled by the user", stop_reason=None,

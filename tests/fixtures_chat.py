@@ -109,9 +109,9 @@ class Terminal:
         self._tmux("set-buffer", "-b", "paste", text)
         self._tmux("paste-buffer", "-p", "-d", "-b", "paste", "-t", "chat")
 
-    def screen(self) -> str:
-        """The pane and its scrollback, trailing blanks dropped."""
-        text = self._tmux("capture-pane", "-p", "-J", "-S", "-500", "-t", "chat")
+    def screen(self, colours: bool = False) -> str:
+        """The pane and its scrollback, trailing blanks dropped (with its colour codes when asked)."""
+        text = self._tmux("capture-pane", "-p", "-J", "-S", "-500", "-t", "chat", *(["-e"] if colours else []))
         return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
     def wait_for(self, predicate, what: str, timeout: float = 30) -> str:
@@ -127,6 +127,11 @@ class Terminal:
             if time.monotonic() > deadline:
                 raise AssertionError(f"never saw {what}; screen:\n{screen}")
             time.sleep(0.05)
+
+    def input_line(self) -> str:
+        """The text of the input line: the last line starting with the prompt, above the toolbar."""
+        lines = self.screen().splitlines()
+        return next((line[2:] for line in reversed(lines) if line.startswith("> ") or line == ">"), "")
 
     def prompt_ready(self, what: str = "the prompt") -> str:
         """Wait until the input prompt is up (its bottom toolbar shows); keys sent before would reach a cooked tty."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
 import subprocess
 
@@ -248,7 +249,8 @@ def test_no_api_key_still_offers_the_offline_review(tmp_path):
         "ask-redis: the report is part of the conversation now: ask about any finding",
         "ask-redis: nowhere: no such file or directory",
     ]
-    assert result.stdout.startswith("# Redis review\n") and "`shop/cache.py:29` | keys-command" in result.stdout
+    assert result.stdout.startswith("ask-redis review ")
+    assert re.search(r"^shop/cache\.py:29:\d+ high +keys-command ", result.stdout, re.M)
     assert result.returncode == 1
     [saved] = saved_sessions()
     [message] = saved_messages(saved)
