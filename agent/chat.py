@@ -367,8 +367,9 @@ def banner_rest(chat: Chat, check: RedisCheck | None) -> None:
 
 def show_resumed(chat: Chat, headline: str | None = None) -> None:
     """The last question and answer of a resumed session, so the user knows where they are."""
-    from rich.markdown import Markdown
     from rich.text import Text
+
+    from ask_redis.chat_render import Markdown
 
     console = chat.out.console
     messages = chat.conversation.messages
@@ -577,7 +578,7 @@ def prompt_session(state: ReplState) -> Any:
         cost = chat.cost if chat else 0.0
         used = f"{context // 1000}k/{CONTEXT_WINDOW // 1000}k" if context else "0k"
         if state.busy:
-            return f" {model} · context {used} · ${cost:.2f} · Esc or Ctrl-C: interrupt · Enter: queue"
+            return f" {model} · context {used} · ${cost:.2f} · Esc: interrupt · Enter: queue"
         return f" {model} · context {used} · ${cost:.2f} · /help"
 
     try:
@@ -592,7 +593,7 @@ def prompt_session(state: ReplState) -> Any:
 
 
 def start_input(state: ReplState, session: Any) -> Any:
-    """Run the input line in its own thread; returns once it is drawn (or after a second at worst)."""
+    """Run the input line in its own thread; returns once it is drawn."""
     import threading
 
     drawn = threading.Event()
@@ -613,7 +614,7 @@ def start_input(state: ReplState, session: Any) -> Any:
 
     thread = threading.Thread(target=serve, name="chat-input", daemon=True)
     thread.start()
-    drawn.wait(1.0)
+    drawn.wait(5.0)  # the SDK import that follows must not delay the first frame
     return thread
 
 

@@ -8,7 +8,7 @@ import time
 from typing import Any, TextIO
 
 from rich.console import Console
-from rich.markdown import Markdown
+from rich.markdown import CodeBlock, Markdown as _RichMarkdown
 from rich.text import Text
 
 from ask_redis.events import Final, Notice, TextDelta, ToolCall, ToolResult
@@ -35,6 +35,19 @@ class PlainOutput:
         self.err.flush()
 
     error = notice
+
+
+class _FlushCode(CodeBlock):
+    """A code block without rich's one-column padding, so copied code does not start with a space."""
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        from rich.syntax import Syntax
+
+        yield Syntax(str(self.text).rstrip(), self.lexer_name, theme=self.theme, word_wrap=True, padding=0)
+
+
+class Markdown(_RichMarkdown):
+    elements = {**_RichMarkdown.elements, "fence": _FlushCode, "code_block": _FlushCode}
 
 
 TRAILING_BLANKS = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
@@ -312,8 +325,11 @@ class LiveAnswer:
         if pending.strip():
             key = (pending, width)
             if self._cache[0] != key:
+                import shutil
+
+                rows = max(3, min(self.MAX_LIVE_ROWS, shutil.get_terminal_size().lines - 12))  # input, menu, toolbar fit too
                 lines = self.out.render(Markdown(pending)).rstrip("\n").split("\n")
-                self._cache = (key, "\n".join(lines[-self.MAX_LIVE_ROWS:]) + "\n")
+                self._cache = (key, "\n".join(lines[-rows:]) + "\n")
             text = self._cache[1]
         running = self.running
         return text + (running.render(width) if running is not None else "")

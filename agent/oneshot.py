@@ -12,9 +12,16 @@ from ask_redis.events import Final, Notice, Start, TextDelta, ToolCall, ToolResu
 
 
 def describe_call(name: str, arguments: dict[str, Any], width: int = 100) -> str:
-    shown = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items() if key != "description")
+    shown = ", ".join(f"{key}={_argument(value)}" for key, value in arguments.items() if key != "description")
     text = f"{name}({shown})"
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _argument(value: Any) -> str:
+    """A string as the person wrote it (a regex's backslashes not doubled), control characters shown as escapes."""
+    if isinstance(value, str):
+        return '"' + "".join(ch if ch >= " " or ch == "\t" else ascii(ch)[1:-1] for ch in value) + '"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 def outcome_line(result: ToolResult) -> str:

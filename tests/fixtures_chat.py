@@ -83,9 +83,11 @@ def assert_valid_history(messages: list[dict]) -> None:
 class Terminal:
     """ask-redis in a tmux pane of a private tmux server: keys in, the screen out."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str], args=(), cwd: Path | None = None, width=100, height=40):
+    def __init__(self, tmp_path: Path, env: dict[str, str], args=(), cwd: Path | None = None, width=100, height=40,
+                 subcommand: tuple[str, ...] = ()):
         self.socket = f"ask-redis-test-{uuid.uuid4().hex[:10]}"
-        command = " ".join(shlex.quote(part) for part in [*ASK_REDIS, "--model", MODEL, *args])
+        argv = [*ASK_REDIS, *subcommand] if subcommand else [*ASK_REDIS, "--model", MODEL, *args]
+        command = " ".join(shlex.quote(part) for part in argv)
         script = tmp_path / f"{self.socket}.sh"
         script.write_text(f"cd {shlex.quote(str(cwd or tmp_path))}\n{command}\necho \"[exit $?]\"\nsleep 300\n")
         full_env = clean_env(**env)

@@ -223,7 +223,7 @@ def test_typing_while_an_answer_streams_never_garbles_it(tmp_path, terminals):
 
 def test_ctrl_c_keeps_the_type_ahead_and_shows_no_line_twice(tmp_path, terminals):
     responses = [sse([text(PARAGRAPHS)], "end_turn"), sse([text("Second answer.")], "end_turn")]
-    with StandIn(responses=responses, chunk_delay=0.05) as standin:
+    with StandIn(responses=responses, chunk_delay=0.1) as standin:  # still streaming when Ctrl-C comes, on a busy machine too
         term = open_terminal(terminals, tmp_path, standin)
         term.type("stream it")
         term.keys("Enter")
@@ -286,7 +286,7 @@ def test_a_failed_bash_shows_as_failed_and_rg_runs_in_the_sandbox(tmp_path, term
     assert re.search(r'⏺ Bash\(command="rg -l -F r\.keys shop"\)\n  ⎿ \d+ lines? \(', screen), screen
     assert "⎿ exit code 2: ls: cannot access 'no-such-dir'" in screen
     failed_line = next(line for line in colours.splitlines() if "exit code 2" in line)
-    assert "\x1b[31m" in failed_line or "\x1b[91m" in failed_line  # red
+    assert re.search(r"\x1b\[[0-9;]*(31|91)[;m]", failed_line), failed_line  # red
     results = standin.requests[1]["messages"][-1]["content"]
     assert [r.get("is_error", False) for r in results if r["type"] == "tool_result"] == [False, True]
     assert "shop/cache.py" in results[0]["content"].split()  # the shipped rg ran inside the sandbox
@@ -314,3 +314,17 @@ def test_one_shot_in_a_terminal_renders_markdown(tmp_path, terminals):
     assert re.fullmatch(r" *─{10,} *", lines[header + 1])  # a drawn table: header, rule, aligned rows
     assert re.fullmatch(r" *ZSET +leaderboard *", lines[header + 2]) and re.fullmatch(r" *HASH +profile *", lines[header + 3])
     assert "r.zadd('board', {'ann': 3})" in screen and "not offered" not in screen
+
+
+def test_review_in_an_80_column_terminal_is_coloured_and_fits(tmp_path, terminals):
+    repo = workspace(tmp_path)
+    term = Terminal(tmp_path, {}, cwd=repo, width=80, height=50, subcommand=("review", "."))
+    terminals.append(term)
+    term.wait_for("[exit 0]", "the review to finish")
+    coloured = term._tmux("capture-pane", "-p", "-e", "-S", "-500", "-t", "chat")  # not joined: rows as drawn
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
+    assert re.search(r"^shop/cache\.py:29:\d+ high +keys-command", plain, re.M)
+    assert max(len(line.rstrip()) for line in plain.splitlines()) <= 80
+    high = next(line for line in coloured.splitlines() if "keys-command" in line and "high" in line)
+    assert re.search(r"\x1b\[[0-9;]*31[;m][^ ]*high", high), high  # colour on, on a terminal: severity in red
+    assert re.search(r"^\d+ findings? \(.*\) in \d+ files?, \d+ rules, \d+\.\d s$", plain, re.M)

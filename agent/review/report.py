@@ -82,7 +82,7 @@ def _wrap(segments: list[tuple[str, str]], width: int | None, indent: int, color
     words = [(word, style) for part, style in segments
              for word in ([part] if part != part.strip() else redact(part).split())]
     if not width:
-        return [" ".join(_paint(w, s, color) for w, s in words)]
+        return [_join(words, color)]
     room = max(width - indent, 10)
     lines: list[list[tuple[str, str]]] = [[]]
     used = 0
@@ -102,7 +102,18 @@ def _wrap(segments: list[tuple[str, str]], width: int | None, indent: int, color
             used = indent
         used += len(word) + (1 if lines[-1] else 0)
         lines[-1].append((word, style))
-    return [(" " * indent if i else "") + " ".join(_paint(w, s, color) for w, s in line) for i, line in enumerate(lines) if line]
+    return [(" " * indent if i else "") + _join(line, color) for i, line in enumerate(lines) if line]
+
+
+def _join(words: list[tuple[str, str]], color: bool) -> str:
+    """Words joined by spaces, each run of one style painted once."""
+    runs: list[tuple[list[str], str]] = []
+    for word, style in words:
+        if runs and runs[-1][1] == style:
+            runs[-1][0].append(word)
+        else:
+            runs.append(([word], style))
+    return " ".join(_paint(" ".join(run), style, color) for run, style in runs)
 
 
 def _location(f: Finding) -> str:
