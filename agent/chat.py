@@ -638,7 +638,7 @@ def _repl(settings: Settings, conversation: Conversation | None, info: store.Ses
     sys.stdout.write(header_lines(settings, conversation))
     sys.stdout.flush()
     check = RedisCheck(settings.redis_url) if settings.redis_url else None
-    from ask_redis.chat_render import RichOutput, Screen
+    from ask_redis.chat_keys import Screen
 
     screen = Screen(sys.stdout)
     state = ReplState(settings, screen)
@@ -651,6 +651,8 @@ def _repl(settings: Settings, conversation: Conversation | None, info: store.Ses
     session.default_buffer.text = unfinished
     session.default_buffer.cursor_position = len(unfinished)
     thread = start_input(state, session)
+    from ask_redis.chat_render import RichOutput  # rich, after the first frame
+
     out = RichOutput(screen)
     try:
         chat = Chat(settings, out, conversation, info)  # the SDK is imported here, behind a working input line

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markdown import CodeBlock, Markdown as _RichMarkdown
 from rich.text import Text
 
+from ask_redis.chat_keys import Screen, ScreenFile
 from ask_redis.events import Final, Notice, TextDelta, ToolCall, ToolResult
 from ask_redis.oneshot import describe_call, outcome_line
 
@@ -53,119 +54,6 @@ class Markdown(_RichMarkdown):
 TRAILING_BLANKS = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 
-class Screen:
-    """The terminal while chat runs. One prompt-toolkit application keeps the input line live at the bottom for
-    the whole session; everything else is printed above it from the application's own loop, without ever leaving
-    raw mode, so keys typed while an answer streams stay in the input and are never echoed into the output.
-    `live` (an object with `render(width) -> str`) is drawn between the output and the input line."""
-
-    def __init__(self, stdout: TextIO | None = None):
-        self.stdout = stdout or sys.stdout
-        self.app: Any = None
-        self.loop: Any = None
-        self.thread_id: int | None = None
-        self.live: Any = None
-        self.queued: list[str] = []  # questions sent while an answer streams, shown until their turn comes
-
-    def attach(self, app: Any) -> None:
-        """Called in the application's thread once it runs."""
-        import asyncio
-        import threading
-
-        self.app, self.loop, self.thread_id = app, asyncio.get_running_loop(), threading.get_ident()
-
-    def detach(self) -> None:
-        self.app = None
-
-    @property
-    def running(self) -> bool:
-        return self.app is not None and self.app.is_running
-
-    def width(self) -> int:
-        import shutil
-
-        return shutil.get_terminal_size().columns
-
-    def invalidate(self) -> None:
-        if self.running:
-            self.app.invalidate()  # thread-safe: it only schedules a redraw
-
-    def print_ansi(self, text: str, then: Any = None) -> None:
-        """Print `text` (ANSI) above the input line; `then()` runs before the line is drawn again, so a change to
-        the live region and the printed text appear in one frame. Blocks until it is on the screen."""
-        import threading
-
-        text = text if text.endswith("\n") else text + "\n"
-        if not self.running:
-            self.stdout.write(text)
-            self.stdout.flush()
-            if then:
-                then()
-            return
-        if threading.get_ident() == self.thread_id:
-            self._above(text, then)
-            return
-        import signal
-
-        done = threading.Event()
-
-        def job() -> None:
-            try:
-                self._above(text, then)
-            finally:
-                done.set()
-
-        # A Ctrl-C (a SIGINT to this thread) waits until the print is done: an interrupt between scheduling it
-        # and its `then` would print the same text twice.
-        masked = threading.current_thread() is threading.main_thread()
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masked else None
-        try:
-            self.loop.call_soon_threadsafe(job)
-            while not done.wait(0.2):
-                if not self.running:  # the application ended before it could print: print plainly
-                    self.stdout.write(text)
-                    self.stdout.flush()
-                    break
-        finally:
-            if previous is not None:
-                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-    def _above(self, text: str, then: Any) -> None:
-        app = self.app
-        if app is None or not app.is_running:
-            self.stdout.write(text)
-            self.stdout.flush()
-        else:
-            app.renderer.erase()
-            app.output.write_raw(text)
-            app.output.flush()
-        if then:
-            then()
-        if app is not None and app.is_running:
-            app.renderer.reset()
-            app._request_absolute_cursor_position()
-            app._redraw()
-
-
-class _ScreenFile:
-    """A file for a rich Console: each print arrives whole (rich writes once per print) and goes above the input."""
-
-    def __init__(self, screen: Screen):
-        self.screen, self.parts = screen, []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        text, self.parts = "".join(self.parts), []
-        if text:
-            self.screen.print_ansi(text)
-
-    def isatty(self) -> bool:
-        return True
-
-
 class RichOutput:
     """Chat in a terminal: rich renders, the Screen prints above the live input line."""
 
@@ -173,7 +61,7 @@ class RichOutput:
 
     def __init__(self, screen: Screen | None = None, console: Console | None = None):
         self.screen = screen or Screen()
-        self.console = console or Console(file=_ScreenFile(self.screen), force_terminal=True, highlight=False)
+        self.console = console or Console(file=ScreenFile(self.screen), force_terminal=True, highlight=False)
 
     def render(self, *renderables: Any) -> str:
         """ANSI text of `renderables` at the terminal's width, for printing in one piece."""

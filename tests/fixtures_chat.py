@@ -116,7 +116,7 @@ class Terminal:
         text = self._tmux("capture-pane", "-p", "-J", "-S", "-500", "-t", "chat", *(["-e"] if colours else []))
         return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
-    def wait_for(self, predicate, what: str, timeout: float = 30) -> str:
+    def wait_for(self, predicate, what: str, timeout: float = 60) -> str:
         """Poll the screen until predicate(screen) holds; fail with the screen if it never does."""
         if isinstance(predicate, str):
             needle = predicate
