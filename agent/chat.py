@@ -18,7 +18,8 @@ from ask_redis.events import Final, TextDelta, ToolCall, ToolResult, TurnUsage, 
 from ask_redis.model import ModelError
 from ask_redis.session import Session, open_session
 
-NO_KEY = "no API key: set ANTHROPIC_API_KEY (or api_key in {path}) to chat"
+KEY_PAGE = "https://console.anthropic.com/settings/keys"
+NO_KEY = "no API key: set ANTHROPIC_API_KEY (or api_key in {path}) to chat; create a key at " + KEY_PAGE
 INTERRUPTED = "[The user interrupted the answer above before it was complete.]"
 RUNNING = "(still running)"
 CUT_OFF = "[The answer above was cut off by an API error.]"
@@ -358,9 +359,8 @@ def banner_rest(chat: Chat, check: RedisCheck | None) -> None:
                 if name != "Bash" and (start.redis or not name.lower().startswith("redis"))}
     lines += [f"           {_dim(line)}" for line in unavailable_lines(start.model_copy(update={"tools_unavailable": left_out}))]
     if not chat.has_key:
-        lines.append(f"{_dim('model    ')}  \x1b[33mno API key: questions need ANTHROPIC_API_KEY "
-                     f"(https://console.anthropic.com/settings/keys, or api_key in {config_path()}); "
-                     f"/review runs the offline checks without one\x1b[0m")
+        lines.append(f"{_dim('model    ')}  \x1b[33mno API key: questions need ANTHROPIC_API_KEY (create one at "
+                     f"{KEY_PAGE}, or set api_key in {config_path()}); /review runs the offline checks without one\x1b[0m")
     lines.append(_dim(HINT))
     out.ansi("\n".join(lines))
 

@@ -306,3 +306,50 @@ class TerminalMarkdown:
             self.console.print()
         self.console.print(Markdown(block.strip("\n")))
         self.blocks += 1
+
+
+class Waiting:
+    """One-shot with stderr on a terminal: a spinner with the elapsed time while nothing else is written, so a
+    long answer never looks like a hang (even with stdout redirected). Writes happen inside `quiet()`."""
+
+    def __init__(self, err: TextIO):
+        import threading
+
+        self.err, self.began, self.shown = err, time.monotonic(), False
+        self.last_output = self.began
+        self.lock, self.stopped = threading.Lock(), threading.Event()
+        threading.Thread(target=self._spin, name="one-shot-spinner", daemon=True).start()
+
+    def _spin(self) -> None:
+        while not self.stopped.wait(0.1):
+            with self.lock:
+                now = time.monotonic()
+                if now - self.last_output < 0.5 or self.stopped.is_set():
+                    continue
+                frame = SPINNER[int(now * 10) % len(SPINNER)]
+                self.err.write(f"\r\x1b[2K\x1b[36m{frame}\x1b[0m working… \x1b[2m{now - self.began:.0f}s · Ctrl-C to stop\x1b[0m")
+                self.err.flush()
+                self.shown = True
+
+    def quiet(self) -> Any:
+        """Hold the spinner off (its line cleared) while the caller writes."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def held():
+            with self.lock:
+                if self.shown:
+                    self.err.write("\r\x1b[2K")
+                    self.err.flush()
+                    self.shown = False
+                try:
+                    yield
+                finally:
+                    self.last_output = time.monotonic()
+
+        return held()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        with self.quiet():
+            pass

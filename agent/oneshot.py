@@ -61,11 +61,22 @@ class Printer:
             from ask_redis.chat_render import TerminalMarkdown
 
             self.markdown = TerminalMarkdown(self.out)
+        self.waiting = None  # stderr on a terminal: a spinner with elapsed time while the answer is awaited
+        if output_format == "text" and self.err.isatty():
+            from ask_redis.chat_render import Waiting
+
+            self.waiting = Waiting(self.err)
         self.final: Final | None = None
         self.ends_with_newline = True
         self.started, self.session_id, self.turns, self.usage, self.cost = time.monotonic(), "", 0, Usage(), 0.0
 
     def __call__(self, event: Any) -> None:
+        if self.waiting is None:
+            return self._show(event)
+        with self.waiting.quiet():
+            self._show(event)
+
+    def _show(self, event: Any) -> None:
         if isinstance(event, Start):
             self.session_id = event.session_id
         elif isinstance(event, TurnUsage):
@@ -107,6 +118,8 @@ class Printer:
 
     def cancelled(self) -> None:
         """Ctrl-C: scripts still get a result (error_cancelled) with what the run had used so far."""
+        if self.waiting is not None:
+            self.waiting.stop()
         if self.markdown is not None:
             self.markdown.end()
         if self.final is not None or self.format == "text":
@@ -119,6 +132,8 @@ class Printer:
         self.out.flush()
 
     def finish(self) -> int:
+        if self.waiting is not None:
+            self.waiting.stop()
         final = self.final
         if final is None:
             return 1

@@ -245,7 +245,7 @@ def test_no_api_key_still_offers_the_offline_review(tmp_path):
     result = chat("is my cache ok?\n/review\n/review nowhere\n", cwd=repo, key=None)
     assert result.stderr.splitlines() == [
         f"ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in {tmp_path / 'xdg-config' / 'ask-redis' / 'config.toml'}) to chat; "
-        "/review works without one",
+        "create a key at https://console.anthropic.com/settings/keys; /review works without one",
         "ask-redis: the report is part of the conversation now: ask about any finding",
         "ask-redis: nowhere: no such file or directory",
     ]
