@@ -275,7 +275,7 @@ def run(settings: Settings, resume: str | None = None, continue_latest: bool = F
 # run in the main thread, so Ctrl-C (a key to the application) interrupts them as a SIGINT always did.
 
 END = object()  # in the inbox: leave the chat
-HINT = "Enter sends · Alt-Enter or Ctrl-J: new line · Ctrl-R: search history · Esc or Ctrl-C: interrupt · /help"
+HINT = "Enter sends · Ctrl-J: new line · Ctrl-R: search history · Esc: interrupt"
 
 
 def _dim(text: str) -> str:

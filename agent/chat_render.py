@@ -235,7 +235,8 @@ class LiveAnswer:
             call = self.calls.get(event.id)
             width = self.screen.width()
             mark = Text("⏺ ", style="red" if event.is_error else "green")
-            outcome = Text(f"  ⎿ {tool_outcome(event)}", style="red" if event.is_error else "dim")
+            outcome = Text(f"  ⎿ {tool_outcome(event)}", style="red" if event.is_error else "dim", no_wrap=True,
+                           overflow="ellipsis")
             shown = Text.assemble(mark, describe_call(event.name, call.input if call else {}, width=width - 4))
             self.screen.print_ansi(self.out.render(shown, outcome),
                                    then=lambda: setattr(self, "running", _Running("thinking…", "dim")))
