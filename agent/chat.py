@@ -295,7 +295,7 @@ def redis_line(url: str | None, check: "RedisCheck | None") -> str:
     from ask_redis.live.conn import display_url
 
     if not url:
-        return f"{_dim('redis    ')}  live Redis checks off (no --redis-url): /redis URL to inspect an instance read-only"
+        return f"{_dim('redis    ')}  live Redis checks off (no --redis-url; /redis URL to add one)"
     verdict = check.verdict() if check else "not checked"
     colour = "32" if verdict.startswith("reachable") else "33" if verdict.startswith("checking") else "31"
     return f"{_dim('redis    ')}  {display_url(url)}  \x1b[{colour}m{verdict}\x1b[0m"

@@ -217,7 +217,8 @@ class LiveAnswer:
 
                 rows = max(3, min(self.MAX_LIVE_ROWS, shutil.get_terminal_size().lines - 12))  # input, menu, toolbar fit too
                 lines = self.out.render(Markdown(pending)).rstrip("\n").split("\n")
-                self._cache = (key, "\n".join(lines[-rows:]) + "\n")
+                gap = "\n" if self.blocks_printed and not pending.lstrip().startswith(("```", "~~~")) else ""
+                self._cache = (key, gap + "\n".join(lines[-rows:]) + "\n")  # as it will look once printed
             text = self._cache[1]
         running = self.running
         return text + (running.render(width) if running is not None else "")
@@ -235,8 +236,9 @@ class LiveAnswer:
             call = self.calls.get(event.id)
             width = self.screen.width()
             mark = Text("⏺ ", style="red" if event.is_error else "green")
-            outcome = Text(f"  ⎿ {tool_outcome(event)}", style="red" if event.is_error else "dim", no_wrap=True,
-                           overflow="ellipsis")
+            said = f"  ⎿ {tool_outcome(event)}"
+            said = said if len(said) < width else said[:width - 2] + "…"  # one row: the whole output is on /last
+            outcome = Text(said, style="red" if event.is_error else "dim")
             shown = Text.assemble(mark, describe_call(event.name, call.input if call else {}, width=width - 4))
             self.screen.print_ansi(self.out.render(shown, outcome),
                                    then=lambda: setattr(self, "running", _Running("thinking…", "dim")))
