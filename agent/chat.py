@@ -576,7 +576,8 @@ def prompt_session(state: ReplState) -> Any:
         model = chat.session.model.model if chat else state.settings.model
         context = chat.last_context if chat else 0
         cost = chat.cost if chat else 0.0
-        used = f"{context // 1000}k/{CONTEXT_WINDOW // 1000}k" if context else "0k"
+        # after /compact the size is known again only with the next request
+        used = f"{context // 1000}k/{CONTEXT_WINDOW // 1000}k" if context else "n/a" if chat and chat.conversation.messages else "0k"
         if state.busy:
             return f" {model} · context {used} · ${cost:.2f} · Esc: interrupt · Enter: queue"
         return f" {model} · context {used} · ${cost:.2f} · /help"
