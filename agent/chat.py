@@ -588,7 +588,7 @@ def prompt_session(state: ReplState) -> Any:
         history = InMemoryHistory()
     session = PromptSession(message=message, history=history, completer=completer(state), complete_while_typing=True,
                             key_bindings=keys, multiline=True, prompt_continuation="  ", bottom_toolbar=toolbar,
-                            enable_history_search=False, refresh_interval=0.1)
+                            enable_history_search=False)
     session.default_buffer.on_text_changed += lambda _: armed.update(exit=False)
     return session
 
@@ -613,8 +613,15 @@ def start_input(state: ReplState, session: Any) -> Any:
             state.inbox.put(END)
             drawn.set()
 
+    def tick() -> None:  # spinners and elapsed times move only while something is live: an idle chat costs nothing
+        while thread.is_alive():
+            time.sleep(0.1)
+            if state.screen.live is not None or state.screen.queued:
+                state.screen.invalidate()
+
     thread = threading.Thread(target=serve, name="chat-input", daemon=True)
     thread.start()
+    threading.Thread(target=tick, name="chat-ticker", daemon=True).start()
     drawn.wait(5.0)  # the SDK import that follows must not delay the first frame
     return thread
 

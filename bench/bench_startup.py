@@ -52,7 +52,7 @@ class PtyRun:
         """Later waits look only at output from here on."""
         self.seen = len(self.output)
 
-    def wait_for(self, needle: bytes, timeout: float = 30) -> float:
+    def wait_for(self, needle: bytes, timeout: float = 120) -> float:
         """The monotonic time at which `needle` first appeared after the mark."""
         deadline = time.monotonic() + timeout
         while True:
