@@ -169,7 +169,7 @@ def main() -> int:
     raw = median_ms(lambda: stream_raw(pieces), args.runs)
     live = median_ms(lambda: stream_live_answer(pieces), args.runs)
     drawn = median_ms(lambda: stream_live_answer(pieces, redraw_every=10), args.runs)
-    naive = median_ms(lambda: stream_naive(pieces[:400]), 1) * len(pieces) / 400  # quadratic: one run on 400 deltas, scaled (an underestimate)
+    naive = median_ms(lambda: stream_naive(pieces[:150]), 1) * len(pieces) / 150  # quadratic: one run on 150 deltas, scaled (an underestimate)
 
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["XDG_DATA_HOME"] = scratch
