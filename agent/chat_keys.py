@@ -31,12 +31,13 @@ def opens_chat(argv: list[str], subcommands) -> bool:
 
 def hold() -> list | None:
     """Stop echo and line editing on a terminal stdin, so keys typed now wait unseen for the input line, and
-    Enter stays Enter (no CR-to-NL). Returns the settings to restore, or None when stdin is not a terminal."""
+    Enter stays Enter (no CR-to-NL). Returns the settings to restore, or None unless stdin and stdout are both
+    terminals (the only case that opens the terminal REPL)."""
     try:
         import termios
 
         fd = sys.stdin.fileno()
-        if not os.isatty(fd):
+        if not (os.isatty(fd) and os.isatty(sys.stdout.fileno())):  # chat reads lines then, cooked as usual
             return None
         saved = termios.tcgetattr(fd)
         held = termios.tcgetattr(fd)
