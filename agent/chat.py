@@ -403,6 +403,7 @@ class ReplState:
         self.busy = False  # a turn or command is running in the main thread
         self.inbox: "queue.Queue[Any]" = queue.Queue()
         self.main = threading.main_thread().ident
+        self.failure: str | None = None  # why the input line stopped, if it crashed
 
     @property
     def repo(self) -> Path:
@@ -606,8 +607,13 @@ def start_input(state: ReplState, session: Any) -> Any:
     def serve() -> None:
         try:
             session.prompt(pre_run=attach, handle_sigint=False, set_exception_handler=False)
-        except BaseException:  # EOF or an exit: the main thread ends the chat
+        except (EOFError, KeyboardInterrupt):  # the main thread ends the chat
             pass
+        except Exception as error:  # a bug in the input line: said in one line once the terminal is restored
+            import logging
+
+            logging.getLogger("ask_redis").debug("the input line stopped", exc_info=True)
+            state.failure = f"the input line stopped: {type(error).__name__}: {error}"
         finally:
             state.screen.detach()
             state.inbox.put(END)
@@ -695,6 +701,8 @@ def _repl(settings: Settings, conversation: Conversation | None, info: store.Ses
     finally:
         chat.close()
         _stop_input(session, thread)
+    if state.failure:
+        sys.stderr.write(f"ask-redis: {state.failure}\n")
     if chat.conversation.messages:
         sys.stdout.write(_dim(f"resume this session with: ask-redis --continue (or --resume {chat.conversation.session_id[:8]})") + "\n")
     return 0
