@@ -18,7 +18,8 @@ from ask_redis.events import Final, Notice, TextDelta, ToolCall, ToolResult, Tur
 from ask_redis.model import ModelError
 from ask_redis.session import Session, open_session
 
-NO_KEY = "no API key: set ANTHROPIC_API_KEY (or api_key in {path}) to chat"
+KEY_PAGE = "https://console.anthropic.com/settings/keys"
+NO_KEY = "no API key: set ANTHROPIC_API_KEY (or api_key in {path}) to chat; create a key at " + KEY_PAGE
 INTERRUPTED = "[The user interrupted the answer above before it was complete.]"
 RUNNING = "(still running)"
 CUT_OFF = "[The answer above was cut off by an API error.]"
@@ -115,7 +116,7 @@ class Chat:
         if self.out.interactive:
             from ask_redis.chat_render import LiveAnswer
 
-            with LiveAnswer(self.out.console) as renderer:
+            with LiveAnswer(self.out) as renderer:
                 self._run_turn(text, renderer)
         else:
             from ask_redis.chat_render import PlainAnswer
@@ -180,7 +181,7 @@ class Chat:
     def compact(self) -> bool:
         import contextlib
 
-        waiting = self.out.console.status("compacting older turns…") if self.out.interactive else contextlib.nullcontext()
+        waiting = self.out.status("compacting older turns…") if self.out.interactive else contextlib.nullcontext()
         try:
             with waiting:
                 done = compaction.compact(self.conversation, self.session.model, on_notice=self.out.notice)
@@ -254,58 +255,123 @@ def run(settings: Settings, resume: str | None = None, continue_latest: bool = F
         except store.StoreError as error:
             sys.stderr.write(f"ask-redis: {error}\n")
             return 2
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    from ask_redis.chat_render import PlainOutput, RichOutput
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return repl(settings, conversation, info)
+    from ask_redis.chat_render import PlainOutput
 
     try:
-        chat = Chat(settings, RichOutput() if interactive else PlainOutput(), conversation, info)
+        chat = Chat(settings, PlainOutput(), conversation, info)
     except ModelError as error:
         sys.stderr.write(f"ask-redis: {error}\n")
         return 1
-    if info is not None and not interactive:
+    if info is not None:
         chat.out.notice(f"resumed session {info.id[:8]} ({len(conversation.messages)} messages)")
-    if interactive:
-        return repl(chat, resumed=info is not None)
     return chat.piped(sys.stdin)
 
 
 # -- the terminal REPL -------------------------------------------------------------------------------------
+#
+# The order of a start is what makes it feel instant: keys are held (no echo) at once, the first banner lines and
+# a working input line come next, and only then is the SDK imported (building the Chat) while the person types.
+# The input line is one prompt-toolkit application that runs, in its own thread, for the whole session; turns
+# run in the main thread, so Ctrl-C (a key to the application) interrupts them as a SIGINT always did.
+
+END = object()  # in the inbox: leave the chat
+HINT = "Enter sends · Ctrl-J: new line · Ctrl-R: search history · Esc: interrupt"
 
 
-def banner(chat: Chat, resumed: bool) -> None:
-    from rich.table import Table
-    from rich.text import Text
+def _dim(text: str) -> str:
+    return f"\x1b[2m{text}\x1b[0m"
 
-    from ask_redis.oneshot import unavailable_lines
+
+def header_lines(settings: Settings, conversation: Conversation | None) -> str:
+    """The first banner lines: only what the settings say, so they cost nothing to draw."""
     from ask_redis.redact import redact
 
-    console = chat.out.console
+    session_id = (conversation.session_id if conversation else "")[:8]
+    title = f"\x1b[1;31mask-redis\x1b[0m  \x1b[1m{settings.model}\x1b[0m" + (_dim(f"  session {session_id}") if session_id else "")
+    return f"{title}\n{_dim('workspace')}  {redact(str(settings.repo))}\n"
+
+
+def redis_line(url: str | None, check: "RedisCheck | None") -> str:
+    from ask_redis.live.conn import display_url
+
+    if not url:
+        return f"{_dim('redis    ')}  live Redis checks off (no --redis-url; /redis URL to add one)"
+    verdict = check.verdict() if check else "not checked"
+    colour = "32" if verdict.startswith("reachable") else "33" if verdict.startswith("checking") else "31"
+    return f"{_dim('redis    ')}  {display_url(url)}  \x1b[{colour}m{verdict}\x1b[0m"
+
+
+class RedisCheck:
+    """Connects to the Redis URL once, in the background, so the banner can say whether it answers."""
+
+    def __init__(self, url: str):
+        import threading
+
+        self.url, self.result, self.done = url, None, threading.Event()
+        threading.Thread(target=self._run, name="redis-check", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            from ask_redis.slash import redis_summary
+
+            self.result = ("reachable", redis_summary(self.url))
+        except Exception as error:  # RedisConnError, or anything else: one line, password masked
+            from ask_redis.live.conn import display_url
+            from ask_redis.redact import redact
+
+            message = redact(str(error)).replace(f"cannot use {display_url(self.url)}: ", "").rstrip(".")
+            auth = any(word in message.upper() for word in ("WRONGPASS", "NOAUTH", "PASSWORD", "AUTHENTICATION"))
+            self.result = ("auth failed" if auth else "unreachable", message)
+        finally:
+            self.done.set()
+
+    def wait(self, seconds: float) -> None:
+        self.done.wait(seconds)
+
+    def verdict(self) -> str:
+        if self.result is None:
+            return "checking…"
+        state, detail = self.result
+        if state == "reachable":
+            return f"reachable ({detail}; read-only)"
+        return f"{state}: {detail}"
+
+
+def banner_rest(chat: Chat, check: RedisCheck | None) -> None:
+    """The banner lines that needed the session: Redis, the sandbox, what is off, the key."""
+    from ask_redis.oneshot import unavailable_lines
+
+    out = chat.out
     start = chat.session.start_event()
-    console.print(Text.assemble(("ask-redis", "bold red"), "  ", (start.model, "bold"), ("  session " + start.session_id[:8], "dim")))
-    grid = Table.grid(padding=(0, 2))
-    grid.add_row(Text("workspace", style="dim"), Text(start.workspace))
-    redis = redact(start.redis) if start.redis else None
-    grid.add_row(Text("redis", style="dim"), Text(f"{redis} (read-only)" if redis else "none: /redis URL to inspect an instance read-only"))
+    if check is not None:
+        from ask_redis.live.conn import parse_url
+
+        try:
+            timeout = parse_url(check.url).connect_timeout
+        except Exception:
+            timeout = 5.0
+        check.wait(timeout + 1)
+    lines = [redis_line(chat.settings.redis_url, check)]
     sandbox = chat.session.unavailable.get("Bash")
-    grid.add_row(Text("sandbox", style="dim"), Text(f"off: {sandbox}", style="yellow") if sandbox
-                 else Text("Bash runs in a bubblewrap sandbox (no network, read-only repository)"))
+    lines.append(f"{_dim('sandbox  ')}  " + (f"\x1b[33moff: {sandbox}\x1b[0m" if sandbox
+                                              else "Bash runs in a bubblewrap sandbox (no network, read-only repository)"))
     left_out = {name: why for name, why in start.tools_unavailable.items()
                 if name != "Bash" and (start.redis or not name.lower().startswith("redis"))}
-    others = unavailable_lines(start.model_copy(update={"tools_unavailable": left_out}))
-    for line in others:
-        grid.add_row("", Text(line, style="dim"))
+    lines += [f"           {_dim(line)}" for line in unavailable_lines(start.model_copy(update={"tools_unavailable": left_out}))]
     if not chat.has_key:
-        grid.add_row(Text("model", style="dim"), Text(NO_KEY.format(path=config_path()) + "; /review works without one", style="yellow"))
-    console.print(grid)
-    console.print(Text("Enter sends · Alt-Enter or Ctrl-J: new line · Ctrl-R: search history · /help: commands and keys", style="dim"))
-    if resumed:
-        show_resumed(chat)
+        lines.append(f"{_dim('model    ')}  \x1b[33mno API key: questions need ANTHROPIC_API_KEY (create one at "
+                     f"{KEY_PAGE}, or set api_key in {config_path()}); /review runs the offline checks without one\x1b[0m")
+    lines.append(_dim(HINT))
+    out.ansi("\n".join(lines))
 
 
 def show_resumed(chat: Chat, headline: str | None = None) -> None:
     """The last question and answer of a resumed session, so the user knows where they are."""
-    from rich.markdown import Markdown
     from rich.text import Text
+
+    from ask_redis.chat_render import Markdown
 
     console = chat.out.console
     messages = chat.conversation.messages
@@ -327,17 +393,71 @@ def _private_file(path: Path) -> Path:
     return path
 
 
-def completer(chat: Chat) -> Any:
-    """Slash commands at the start of the line; session ids after /resume; workspace paths elsewhere."""
+class ReplState:
+    """What the input thread and the turn thread share."""
+
+    def __init__(self, settings: Settings, screen: Any):
+        import queue
+        import threading
+
+        self.settings, self.screen = settings, screen
+        self.chat: Chat | None = None
+        self.busy = False  # a turn or command is running in the main thread
+        self.inbox: "queue.Queue[Any]" = queue.Queue()
+        self.main = threading.main_thread().ident
+        self.failure: str | None = None  # why the input line stopped, if it crashed
+
+    @property
+    def repo(self) -> Path:
+        return (self.chat.settings if self.chat else self.settings).repo
+
+    def submit(self, text: str) -> None:
+        if self.busy:
+            self.screen.queued.append(text)
+            self.screen.invalidate()
+        self.inbox.put(text)
+
+    def take_back(self) -> list[str]:
+        """The questions queued behind the running turn, out of the queue (an interrupt returns them to the input)."""
+        import queue
+
+        taken, kept = [], []
+        while True:
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            (kept if item is END else taken).append(item)
+        for item in kept:
+            self.inbox.put(item)
+        self.screen.queued.clear()
+        return taken
+
+    def interrupt(self) -> None:
+        import signal
+
+        signal.pthread_kill(self.main, signal.SIGINT)
+
+
+def completer(state: ReplState) -> Any:
+    """Slash commands at the start of the line; model aliases after /model; session ids after /resume; workspace
+    paths elsewhere (never the VCS directories)."""
+    import os
+
     from prompt_toolkit.completion import Completer, Completion, PathCompleter
     from prompt_toolkit.document import Document
 
     from ask_redis import slash
+    from ask_redis.model import ALIASES
+
+    def visible(name: str) -> bool:
+        return os.path.basename(name.rstrip("/")) not in (".git", ".hg", ".svn", ".jj")
 
     class ChatCompleter(Completer):
         def __init__(self) -> None:
-            self.paths = PathCompleter(get_paths=lambda: [str(chat.settings.repo)], expanduser=True)
-            self.dirs = PathCompleter(get_paths=lambda: [str(chat.settings.repo)], expanduser=True, only_directories=True)
+            self.paths = PathCompleter(get_paths=lambda: [str(state.repo)], expanduser=True, file_filter=visible)
+            self.dirs = PathCompleter(get_paths=lambda: [str(state.repo)], expanduser=True, only_directories=True,
+                                      file_filter=visible)
 
         def get_completions(self, document: Document, event: Any):
             text = document.text_before_cursor
@@ -347,6 +467,11 @@ def completer(chat: Chat) -> Any:
                         yield Completion("/" + name, start_position=-len(text), display_meta=help_text)
                 return
             word = document.get_word_before_cursor(WORD=True)
+            if text.startswith("/model "):
+                for alias in ALIASES:
+                    if alias.startswith(word):
+                        yield Completion(alias, start_position=-len(word))
+                return
             if text.startswith("/resume "):
                 for info in store.list_sessions()[:50]:
                     if info.id.startswith(word):
@@ -360,89 +485,233 @@ def completer(chat: Chat) -> Any:
     return ChatCompleter()
 
 
-def prompt_session(chat: Chat) -> Any:
+def prompt_session(state: ReplState) -> Any:
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.application import run_in_terminal
-    from prompt_toolkit.filters import is_searching
-    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.filters import Condition, is_searching
+    from prompt_toolkit.formatted_text import ANSI
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
     from prompt_toolkit.key_binding import KeyBindings
 
+    screen = state.screen
     keys = KeyBindings()
-    state = {"armed": False}
-
+    armed = {"exit": False}
     typing = ~is_searching  # while Ctrl-R searches, Enter and Ctrl-C keep their search meaning
+    busy = Condition(lambda: state.busy)
 
     @keys.add("enter", filter=typing)
     def _send(event: Any) -> None:
         buffer = event.current_buffer
-        state = buffer.complete_state
-        if state:
-            chosen = state.current_completion
-            command_line = buffer.text.startswith("/")
-            if chosen is None and command_line and state.completions:
-                chosen = state.completions[0]  # `/he` + Enter runs /help
-            if chosen is not None:
+        completing = buffer.complete_state
+        if completing:
+            chosen = completing.current_completion
+            naming_command = buffer.text.startswith("/") and " " not in buffer.text  # `/he` + Enter runs /help
+            if chosen is None and naming_command and completing.completions:
+                chosen = completing.completions[0]
+            if chosen is not None:  # a completion is applied only when it names the command, or was picked
                 buffer.apply_completion(chosen)
             buffer.cancel_completion()
-            if state.current_completion is not None and not command_line:
-                return  # a path picked from the menu mid-sentence: keep writing
-        buffer.validate_and_handle()
+            if completing.current_completion is not None and not naming_command:
+                return  # a path picked from the menu: keep writing
+        text = buffer.text
+        if not text.strip():
+            return
+        buffer.reset(append_to_history=True)
+        state.submit(text)
 
     @keys.add("escape", "enter", filter=typing)
     @keys.add("c-j", filter=typing)
     def _newline(event: Any) -> None:
         event.current_buffer.insert_text("\n")
 
+    def interrupt(event: Any) -> None:
+        """Stop the running turn; questions queued behind it go back into the input, with what is typed there."""
+        taken = state.take_back()
+        if taken:
+            buffer = event.current_buffer
+            buffer.text = "\n".join([*taken, buffer.text] if buffer.text else taken)
+            buffer.cursor_position = len(buffer.text)
+        state.interrupt()
+
+    @keys.add("escape", filter=typing & busy)
+    def _escape(event: Any) -> None:
+        interrupt(event)
+
     @keys.add("c-c", filter=typing)
-    def _interrupt(event: Any) -> None:
+    def _ctrl_c(event: Any) -> None:
         buffer = event.current_buffer
-        if buffer.text:
+        if state.busy:
+            interrupt(event)  # what is typed stays typed
+        elif buffer.text:
             buffer.reset()
-            state["armed"] = False
-        elif state["armed"]:
-            event.app.exit(exception=EOFError)
+            armed["exit"] = False
+        elif armed["exit"]:
+            state.inbox.put(END)
         else:
-            state["armed"] = True
-            run_in_terminal(lambda: chat.out.console.print("(Ctrl-C again to exit, or Ctrl-D)", style="dim"))
+            armed["exit"] = True
+            screen.print_ansi(_dim("(Ctrl-C again to exit, or Ctrl-D)"))
+
+    @keys.add("c-d", filter=typing & Condition(lambda: not state.busy))
+    def _ctrl_d(event: Any) -> None:
+        if not event.current_buffer.text:
+            state.inbox.put(END)
+        else:
+            event.current_buffer.delete()
 
     @keys.add("c-o")
     def _last_tool(event: Any) -> None:
         from ask_redis import slash
 
-        run_in_terminal(lambda: slash.run(chat, "/last"))
+        if state.chat is not None:
+            slash.run(state.chat, "/last")
+
+    def message() -> Any:
+        live = screen.live
+        text = live.render(screen.width()) if live is not None else ""
+        for queued in screen.queued:
+            first = queued.strip().splitlines()[0] if queued.strip() else ""
+            text += _dim(f"queued: {first[: screen.width() - 12]}") + "\n"
+        return ANSI(text + "\x1b[1m> \x1b[0m")
 
     def toolbar() -> Any:
         from ask_redis.compact import CONTEXT_WINDOW
 
-        used = f"{chat.last_context // 1000}k/{CONTEXT_WINDOW // 1000}k" if chat.last_context else "0k"
-        return f" {chat.session.model.model} · context {used} · ${chat.cost:.2f} · /help"
+        chat = state.chat
+        model = chat.session.model.model if chat else state.settings.model
+        context = chat.last_context if chat else 0
+        cost = chat.cost if chat else 0.0
+        # after /compact the size is known again only with the next request
+        used = f"{context // 1000}k/{CONTEXT_WINDOW // 1000}k" if context else "n/a" if chat and chat.conversation.messages else "0k"
+        if state.busy:
+            return f" {model} · context {used} · ${cost:.2f} · Esc: interrupt · Enter: queue"
+        return f" {model} · context {used} · ${cost:.2f} · /help"
 
-    history = FileHistory(str(_private_file(store.data_dir() / "history")))
-    session = PromptSession(history=history, completer=completer(chat), complete_while_typing=True,
+    try:
+        history: Any = FileHistory(str(_private_file(store.data_dir() / "history")))
+    except OSError:
+        history = InMemoryHistory()
+    session = PromptSession(message=message, history=history, completer=completer(state), complete_while_typing=True,
                             key_bindings=keys, multiline=True, prompt_continuation="  ", bottom_toolbar=toolbar,
                             enable_history_search=False)
-    session.default_buffer.on_text_changed += lambda _: state.update(armed=False)
+    session.default_buffer.on_text_changed += lambda _: armed.update(exit=False)
     return session
 
 
-def repl(chat: Chat, resumed: bool = False) -> int:
-    banner(chat, resumed)
-    session = prompt_session(chat)
+def start_input(state: ReplState, session: Any) -> Any:
+    """Run the input line in its own thread; returns once it is drawn."""
+    import threading
+
+    drawn = threading.Event()
+
+    def attach() -> None:
+        state.screen.attach(session.app)
+        session.app.after_render += lambda _: drawn.set()
+
+    def serve() -> None:
+        try:
+            session.prompt(pre_run=attach, handle_sigint=False, set_exception_handler=False)
+        except (EOFError, KeyboardInterrupt):  # the main thread ends the chat
+            pass
+        except Exception as error:  # a bug in the input line: said in one line once the terminal is restored
+            import logging
+
+            logging.getLogger("ask_redis").debug("the input line stopped", exc_info=True)
+            state.failure = f"the input line stopped: {type(error).__name__}: {error}"
+        finally:
+            state.screen.detach()
+            state.inbox.put(END)
+            drawn.set()
+
+    def tick() -> None:  # spinners and elapsed times move only while something is live: an idle chat costs nothing
+        while thread.is_alive():
+            time.sleep(0.1)
+            if state.screen.live is not None or state.screen.queued:
+                state.screen.invalidate()
+
+    thread = threading.Thread(target=serve, name="chat-input", daemon=True)
+    thread.start()
+    threading.Thread(target=tick, name="chat-ticker", daemon=True).start()
+    drawn.wait(5.0)  # the SDK import that follows must not delay the first frame
+    return thread
+
+
+def user_line(text: str) -> str:
+    lines = text.rstrip("\n").split("\n")
+    return "\n".join(f"\x1b[1m{'> ' if i == 0 else '  '}{line}\x1b[0m" for i, line in enumerate(lines))
+
+
+def repl(settings: Settings, conversation: Conversation | None = None, info: store.SessionInfo | None = None) -> int:
+    from ask_redis import chat_keys
+
+    saved = chat_keys.hold()  # already held from the first moment when started by the CLI
+    try:
+        return _repl(settings, conversation, info)
+    finally:
+        chat_keys.release(saved)
+
+
+def _repl(settings: Settings, conversation: Conversation | None, info: store.SessionInfo | None) -> int:
+    conversation = conversation or Conversation()
+    sys.stdout.write(header_lines(settings, conversation))
+    sys.stdout.flush()
+    check = RedisCheck(settings.redis_url) if settings.redis_url else None
+    from ask_redis.chat_keys import Screen
+
+    screen = Screen(sys.stdout)
+    state = ReplState(settings, screen)
+    session = prompt_session(state)
+    from ask_redis import chat_keys
+
+    sent, unfinished = chat_keys.typed_so_far()  # Enter already pressed on these: they are questions
+    for text in sent:
+        state.inbox.put(text)
+    session.default_buffer.text = unfinished
+    session.default_buffer.cursor_position = len(unfinished)
+    thread = start_input(state, session)
+    from ask_redis.chat_render import RichOutput  # rich, after the first frame
+
+    out = RichOutput(screen)
+    try:
+        chat = Chat(settings, out, conversation, info)  # the SDK is imported here, behind a working input line
+    except ModelError as error:
+        _stop_input(session, thread)
+        sys.stderr.write(f"ask-redis: {error}\n")
+        return 1
+    state.chat = chat
+    banner_rest(chat, check)
+    if info is not None:
+        show_resumed(chat)
     try:
         while True:
             try:
-                text = session.prompt("> ")
-            except EOFError:
-                break
-            except KeyboardInterrupt:
-                continue
-            if not text.strip():
-                continue
-            try:
-                if not chat.handle(text):
+                text = state.inbox.get()
+                if text is END:
                     break
+                if screen.queued and screen.queued[0] == text:
+                    screen.queued.pop(0)
+                if not text.strip():
+                    continue
+                state.busy = True
+                try:
+                    out.ansi(user_line(text))
+                    if not chat.handle(text):
+                        break
+                finally:
+                    state.busy = False
+                    screen.invalidate()
             except KeyboardInterrupt:
-                continue  # the turn was cancelled and settled; the prompt comes back
+                continue  # the turn was cancelled and settled; the input line never went away
     finally:
         chat.close()
+        _stop_input(session, thread)
+    if state.failure:
+        sys.stderr.write(f"ask-redis: {state.failure}\n")
+    if chat.conversation.messages:
+        sys.stdout.write(_dim(f"resume this session with: ask-redis --continue (or --resume {chat.conversation.session_id[:8]})") + "\n")
     return 0
+
+
+def _stop_input(session: Any, thread: Any) -> None:
+    app = session.app
+    if app.is_running and app.loop is not None:
+        app.loop.call_soon_threadsafe(lambda: app.exit() if app.is_running and not app.future.done() else None)
+    thread.join(5)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from typing import Any, TextIO
 
-from rich.console import Console, Group
-from rich.live import Live
-from rich.markdown import Markdown
-from rich.spinner import Spinner
+from rich.console import Console
+from rich.markdown import CodeBlock, Markdown as _RichMarkdown
 from rich.text import Text
 
+from ask_redis.chat_keys import Screen, ScreenFile
 from ask_redis.events import Final, Notice, TextDelta, ToolCall, ToolResult
 from ask_redis.oneshot import describe_call, outcome_line
 from ask_redis.terminal import safe
@@ -39,13 +39,38 @@ class PlainOutput:
     error = notice
 
 
+class _FlushCode(CodeBlock):
+    """A code block without rich's one-column padding, so copied code does not start with a space."""
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        from rich.syntax import Syntax
+
+        yield Syntax(str(self.text).rstrip(), self.lexer_name, theme=self.theme, word_wrap=True, padding=0)
+
+
+class Markdown(_RichMarkdown):
+    elements = {**_RichMarkdown.elements, "fence": _FlushCode, "code_block": _FlushCode}
+
+
+TRAILING_BLANKS = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.M)
+
+
 class RichOutput:
-    """Chat in a terminal."""
+    """Chat in a terminal: rich renders, the Screen prints above the live input line."""
 
     interactive = True
 
-    def __init__(self, console: Console | None = None):
-        self.console = console or Console(highlight=False)
+    def __init__(self, screen: Screen | None = None, console: Console | None = None):
+        self.screen = screen or Screen()
+        self.console = console or Console(file=ScreenFile(self.screen), force_terminal=True, highlight=False)
+
+    def render(self, *renderables: Any) -> str:
+        """ANSI text of `renderables` at the terminal's width, for printing in one piece."""
+        with self.console.capture() as captured:
+            for renderable in renderables:  # one below the other (print(*many) would join them on a line)
+                self.console.print(renderable)
+        # rich pads lines to the full width: a copy would carry the spaces, and a full row makes terminals wrap
+        return TRAILING_BLANKS.sub(r"\1", captured.get())
 
     def say(self, text: str) -> None:
         self.console.print(Text(text))
@@ -53,11 +78,30 @@ class RichOutput:
     def markdown(self, text: str) -> None:
         self.console.print(Markdown(text))
 
+    def ansi(self, text: str) -> None:
+        self.screen.print_ansi(text)
+
     def notice(self, text: str) -> None:
         self.console.print(Text(text, style="yellow"))
 
     def error(self, text: str) -> None:
         self.console.print(Text(f"error: {text}", style="bold red"))
+
+    def status(self, label: str) -> Any:
+        """A spinner with elapsed time in the live region while a slow command runs."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def spinning():
+            previous, self.screen.live = self.screen.live, _Running(label, "dim")
+            self.screen.invalidate()
+            try:
+                yield
+            finally:
+                self.screen.live = previous
+                self.screen.invalidate()
+
+        return spinning()
 
 
 class PlainAnswer:
@@ -115,105 +159,201 @@ def stable_cut(text: str) -> int:
     return cut
 
 
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
 class _Running:
-    """A spinner with a label and the seconds since it started, recomputed on every refresh."""
+    """A spinner with a label and the seconds since it started, recomputed on every redraw."""
 
     def __init__(self, label: str, style: str = "", call: ToolCall | None = None):
         self.label, self.style, self.call, self.began = label, style, call, time.monotonic()
-        self.spinner = Spinner("dots", style="cyan")
 
-    def __rich__(self) -> Any:
-        self.spinner.update(text=Text.assemble((self.label, self.style), (f"  {time.monotonic() - self.began:.1f}s", "dim")))
-        return self.spinner
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.began
+        frame = SPINNER[int(elapsed * 10) % len(SPINNER)]
+        label = f"\x1b[2m{self.label}\x1b[0m" if self.style == "dim" else self.label
+        return f"\x1b[36m{frame}\x1b[0m {label}  \x1b[2m{elapsed:.1f}s\x1b[0m"
+
+    def render(self, width: int) -> str:
+        return self.line() + "\n"
+
+
+def seconds(duration_ms: int) -> str:
+    return f"{duration_ms} ms" if duration_ms < 1000 else f"{duration_ms / 1000:.1f} s"
 
 
 class LiveAnswer:
-    """Renders one turn in a terminal. Finished markdown blocks are printed for good as they complete; only the
-    block being written, and a spinner while waiting or while a tool runs, live in the redrawn region."""
+    """Renders one turn in a terminal. Finished markdown blocks are printed for good, above the input line, as
+    they complete; only the block being written and a spinner (while waiting, or while a tool runs) live in the
+    redrawn region."""
 
-    def __init__(self, console: Console):
-        self.console = console
+    MAX_LIVE_ROWS = 12  # of the unfinished block; the rest of it appears when the block is done
+
+    def __init__(self, output: RichOutput):
+        self.out, self.screen = output, output.screen
         self.pending = ""
         self.blocks_printed = 0
         self.calls: dict[str, ToolCall] = {}
         self.running: _Running | None = _Running("thinking…", "dim")
-        self.live = Live(console=console, transient=True, refresh_per_second=10, redirect_stdout=False, redirect_stderr=False)
+        self._cache: tuple[tuple[str, int], str] = (("", 0), "")
 
     def __enter__(self) -> "LiveAnswer":
-        self.live.start()
-        self._show()
+        self.screen.live = self
+        self.screen.invalidate()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._flush(everything=True)
         self.running = None
-        self.live.update(Text(""))
-        self.live.stop()
-        self.console.print()
+        self.screen.print_ansi("", then=lambda: setattr(self.screen, "live", None))
+
+    def render(self, width: int) -> str:
+        """The live region: the tail of the unfinished block (parsed only here, at redraw time) and the spinner."""
+        text = ""
+        pending = self.pending
+        if pending.strip():
+            key = (pending, width)
+            if self._cache[0] != key:
+                import shutil
+
+                rows = max(3, min(self.MAX_LIVE_ROWS, shutil.get_terminal_size().lines - 12))  # input, menu, toolbar fit too
+                lines = self.out.render(Markdown(pending)).rstrip("\n").split("\n")
+                gap = "\n" if self.blocks_printed and not pending.lstrip().startswith(("```", "~~~")) else ""
+                self._cache = (key, gap + "\n".join(lines[-rows:]) + "\n")  # as it will look once printed
+            text = self._cache[1]
+        running = self.running
+        return text + (running.render(width) if running is not None else "")
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, TextDelta):
-            was_waiting = self.running is not None
             self.running = None
             self.pending += event.text
             self._flush()
-            self._show(refresh=was_waiting)  # else the next redraw (a tenth of a second away) shows it
-            return
         elif isinstance(event, ToolCall):
             self._flush(everything=True)
             self.calls[event.id] = event
-            self.running = _Running(describe_call(event.name, event.input, width=max(self.console.width - 12, 20)), call=event)
+            self.running = _Running(describe_call(event.name, event.input, width=max(self.screen.width() - 12, 20)), call=event)
         elif isinstance(event, ToolResult):
-            self.running = _Running("thinking…", "dim")
+            call = self.calls.get(event.id)
+            width = self.screen.width()
             mark = Text("⏺ ", style="red" if event.is_error else "green")
-            self.console.print(Text.assemble(mark, describe_call(event.name, self.calls[event.id].input if event.id in self.calls else {}, width=self.console.width - 4)))
-            self.console.print(Text(f"  ⎿ {outcome_line(event)}", style="red" if event.is_error else "dim"))
+            said = f"  ⎿ {tool_outcome(event)}"
+            said = said if len(said) < width else said[:width - 2] + "…"  # one row: the whole output is on /last
+            outcome = Text(said, style="red" if event.is_error else "dim")
+            shown = Text.assemble(mark, describe_call(event.name, call.input if call else {}, width=width - 4))
+            self.screen.print_ansi(self.out.render(shown, outcome),
+                                   then=lambda: setattr(self, "running", _Running("thinking…", "dim")))
         elif isinstance(event, Notice):
             self._flush(everything=True)
-            self.console.print(Text(safe(event.message), style="yellow"))
+            self.out.notice(safe(event.message))
         elif isinstance(event, Final):
             self._flush(everything=True)
             self.running = None
             if event.is_error and event.subtype != "error_max_tokens":  # a cut answer was already noticed
-                self.console.print(Text(f"error: {safe(event.result)}", style="bold red"))
-        self._show()
+                self.out.console.print(Text(f"error: {safe(event.result)}", style="bold red"))
+        self.screen.invalidate()
 
     def cancelled(self) -> None:
         self._flush(everything=True)
+        lines: list[Any] = []
         if self.running is not None and self.running.call is not None:
-            self.console.print(Text.assemble(("⏺ ", "yellow"), self.running.label))
-            self.console.print(Text("  ⎿ cancelled", style="yellow"))
-        self.running = None
-        self.console.print(Text("⏹ cancelled: the rest of this answer was dropped", style="yellow"))
+            lines += [Text.assemble(("⏺ ", "yellow"), self.running.label), Text("  ⎿ cancelled", style="yellow")]
+        lines.append(Text("⏹ cancelled: the rest of this answer was dropped", style="yellow"))
+        self.screen.print_ansi(self.out.render(*lines), then=lambda: setattr(self, "running", None))
 
     def _flush(self, everything: bool = False) -> bool:
         """Print the finished blocks for good; True if anything was printed."""
         cut = len(self.pending) if everything else stable_cut(self.pending)
-        block, self.pending = self.pending[:cut], self.pending[cut:]
+        block, rest = self.pending[:cut], self.pending[cut:]
         if not block.strip():
+            if everything:
+                self.pending = rest
             return False
-        if self.blocks_printed and not block.lstrip().startswith(("```", "~~~")):
-            self.console.print()
-        self.console.print(Markdown(block.strip("\n")))
+        gap = self.blocks_printed and not block.lstrip().startswith(("```", "~~~"))
+        text = self.out.render(*([Text("")] if gap else []), Markdown(block.strip("\n")))
+        self.screen.print_ansi(text, then=lambda: setattr(self, "pending", rest))
         self.blocks_printed += 1
         return True
 
-    def _show(self, refresh: bool = True) -> None:
-        parts: list[Any] = []
+
+def tool_outcome(result: ToolResult) -> str:
+    """One line: what a tool returned (durations in seconds past one), or how it failed."""
+    if result.is_error:
+        return outcome_line(result)
+    count = result.content.count("\n") + 1
+    return f"{count} line{'s' * (count != 1)} ({seconds(result.duration_ms)})"
+
+
+class TerminalMarkdown:
+    """One-shot with stdout on a terminal: the answer as rendered markdown, each block printed once it is finished
+    (tables, fences and emphasis drawn, not shown raw)."""
+
+    def __init__(self, out: TextIO):
+        self.console = Console(file=out, highlight=False)
+        self.pending = ""
+        self.blocks = 0
+
+    def feed(self, text: str) -> None:
+        self.pending += text
+        cut = stable_cut(self.pending)
+        if self.pending[:cut].strip():
+            self._print(self.pending[:cut])
+            self.pending = self.pending[cut:]
+
+    def end(self) -> None:
         if self.pending.strip():
-            parts.append(_Pending(self))
-        if self.running is not None:
-            parts.append(self.running)
-        self.live.update(Group(*parts) if parts else Text(""), refresh=refresh)
+            self._print(self.pending)
+        self.pending = ""
+
+    def _print(self, block: str) -> None:
+        if self.blocks and not block.lstrip().startswith(("```", "~~~")):
+            self.console.print()
+        self.console.print(Markdown(block.strip("\n")))
+        self.blocks += 1
 
 
-class _Pending:
-    """The unfinished markdown block, parsed only when the live region is redrawn (10 times a second),
-    not on every streamed delta."""
+class Waiting:
+    """One-shot with stderr on a terminal: a spinner with the elapsed time while nothing else is written, so a
+    long answer never looks like a hang (even with stdout redirected). Writes happen inside `quiet()`."""
 
-    def __init__(self, answer: LiveAnswer):
-        self.answer = answer
+    def __init__(self, err: TextIO):
+        import threading
 
-    def __rich__(self) -> Any:
-        return Markdown(self.answer.pending)
+        self.err, self.began, self.shown = err, time.monotonic(), False
+        self.last_output = self.began
+        self.lock, self.stopped = threading.Lock(), threading.Event()
+        threading.Thread(target=self._spin, name="one-shot-spinner", daemon=True).start()
 
+    def _spin(self) -> None:
+        while not self.stopped.wait(0.1):
+            with self.lock:
+                now = time.monotonic()
+                if now - self.last_output < 0.5 or self.stopped.is_set():
+                    continue
+                frame = SPINNER[int(now * 10) % len(SPINNER)]
+                self.err.write(f"\r\x1b[2K\x1b[36m{frame}\x1b[0m working… \x1b[2m{now - self.began:.0f}s · Ctrl-C to stop\x1b[0m")
+                self.err.flush()
+                self.shown = True
+
+    def quiet(self) -> Any:
+        """Hold the spinner off (its line cleared) while the caller writes."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def held():
+            with self.lock:
+                if self.shown:
+                    self.err.write("\r\x1b[2K")
+                    self.err.flush()
+                    self.shown = False
+                try:
+                    yield
+                finally:
+                    self.last_output = time.monotonic()
+
+        return held()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        with self.quiet():
+            pass

@@ -59,14 +59,20 @@ class ShowVersion(argparse.Action):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ask_redis import chat_keys
+
+    argv = sys.argv[1:] if argv is None else argv
+    held = chat_keys.hold() if chat_keys.opens_chat(argv, SUBCOMMANDS) else None  # keys typed at once are kept
     try:
-        return dispatch(sys.argv[1:] if argv is None else argv)
+        return dispatch(argv)
     except BrokenPipeError:
         # The reader went away (`ask-redis ... | head -1`): stop quietly, like any Unix filter.
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush cannot fail again
         return 0
+    finally:
+        chat_keys.release(held)
 
 
 def dispatch(argv: list[str]) -> int:

@@ -13,24 +13,42 @@ from ask_redis.terminal import safe
 
 
 def describe_call(name: str, arguments: dict[str, Any], width: int = 100) -> str:
-    shown = ", ".join(f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items() if key != "description")
+    shown = ", ".join(f"{key}={_argument(value)}" for key, value in arguments.items() if key != "description")
     text = safe(f"{name}({shown})")
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _argument(value: Any) -> str:
+    """A string as the person wrote it (a regex's backslashes not doubled), control characters shown as escapes."""
+    if isinstance(value, str):
+        return '"' + "".join(ch if ch >= " " or ch == "\t" else ascii(ch)[1:-1] for ch in value) + '"'
+    return json.dumps(value, ensure_ascii=False)
 
 
 def outcome_line(result: ToolResult) -> str:
     first = result.content.strip().splitlines()[0] if result.content.strip() else "(no output)"
     if result.is_error:
+        lines = [line for line in result.content.strip().splitlines() if line.strip()]
+        if lines and lines[-1].startswith("Exit code "):  # a failed command: its exit code, then what it said
+            said = next((line for line in lines if line != lines[-1]), "")
+            return safe(f"{lines[-1].lower()}: {said}" if said else lines[-1].lower())[:160]
         return safe(f"error: {first}")[:160]
     count = result.content.count("\n") + 1
     return f"{count} line{'s' * (count != 1)} ({result.duration_ms} ms)"
 
 
 def unavailable_lines(start: Start) -> list[str]:
+    """What is off, in plain words: the live Redis tools as one line, the others by name with the reason."""
     by_reason: dict[str, list[str]] = {}
     for name, reason in start.tools_unavailable.items():
         by_reason.setdefault(reason, []).append(name)
-    return [f"not offered: {', '.join(names)}: {reason}" for reason, names in by_reason.items()]
+    lines = []
+    for reason, names in by_reason.items():
+        if all(name.startswith("redis_") for name in names) and not start.redis:
+            lines.append("live Redis checks off (no --redis-url)")
+        else:
+            lines.append(f"not offered: {', '.join(names)}: {reason}")
+    return lines
 
 
 # Runs whose result holds the answer so far; a notice said why it stopped.
@@ -42,13 +60,29 @@ class Printer:
 
     def __init__(self, output_format: str, verbose: bool, out: TextIO | None = None, err: TextIO | None = None):
         self.format, self.out, self.err = output_format, out or sys.stdout, err or sys.stderr
-        self.progress = verbose or self.err.isatty()
+        self.progress, self.verbose = verbose or self.err.isatty(), verbose
+        self.markdown = None  # stdout on a terminal: rendered markdown instead of raw text
+        if output_format == "text" and self.out.isatty():
+            from ask_redis.chat_render import TerminalMarkdown
+
+            self.markdown = TerminalMarkdown(self.out)
+        self.waiting = None  # stderr on a terminal: a spinner with elapsed time while the answer is awaited
+        if output_format == "text" and self.err.isatty():
+            from ask_redis.chat_render import Waiting
+
+            self.waiting = Waiting(self.err)
         self.final: Final | None = None
         self.ending = ""  # the last notice: why an answer that stopped early (cut, refused) stopped
         self.ends_with_newline = True
         self.started, self.session_id, self.turns, self.usage, self.cost = time.monotonic(), "", 0, Usage(), 0.0
 
     def __call__(self, event: Any) -> None:
+        if self.waiting is None:
+            return self._show(event)
+        with self.waiting.quiet():
+            self._show(event)
+
+    def _show(self, event: Any) -> None:
         if isinstance(event, Start):
             self.session_id = event.session_id
         elif isinstance(event, TurnUsage):
@@ -62,18 +96,24 @@ class Printer:
             self.final = event
         if self.format != "text":
             return
+        if isinstance(event, TextDelta) and self.markdown is not None:
+            self.markdown.feed(event.text)
+            return
+        if self.markdown is not None and isinstance(event, (ToolCall, Notice, Final)):
+            self.markdown.end()
         if isinstance(event, TextDelta):
             self.out.write(event.text)
             self.out.flush()
             self.ends_with_newline = event.text.endswith("\n")
-        elif isinstance(event, Start) and self.progress:
+        elif isinstance(event, Start) and self.verbose:
             for line in unavailable_lines(event):
                 self.err.write(f"ask-redis: {line}\n")
         elif isinstance(event, ToolCall) and self.progress:
             self._newline()
             self.err.write(f"⏺ {describe_call(event.name, event.input)}\n")
         elif isinstance(event, ToolResult) and self.progress:
-            self.err.write(f"  ⎿ {outcome_line(event)}\n")
+            line = f"  ⎿ {outcome_line(event)}"
+            self.err.write(f"\x1b[31m{line}\x1b[0m\n" if event.is_error and self.err.isatty() else line + "\n")
         elif isinstance(event, Notice):
             self._newline()
             self.err.write(f"ask-redis: {safe(event.message)}\n")
@@ -86,6 +126,10 @@ class Printer:
 
     def cancelled(self) -> None:
         """Ctrl-C: scripts still get a result (error_cancelled) with what the run had used so far."""
+        if self.waiting is not None:
+            self.waiting.stop()
+        if self.markdown is not None:
+            self.markdown.end()
         if self.final is not None or self.format == "text":
             return
         self(Final(subtype="error_cancelled", is_error=True, result="cancelled by the user", stop_reason=None,
@@ -96,6 +140,8 @@ class Printer:
         self.out.flush()
 
     def finish(self) -> int:
+        if self.waiting is not None:
+            self.waiting.stop()
         final = self.final
         if final is None:
             return 1

@@ -27,6 +27,7 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -42,7 +43,9 @@ HOME_BYTES = 128 * 1024**2
 SHM_BYTES = 64 * 1024**2
 KILL_GRACE_SECONDS = 1.0
 
-SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The rg of the `ripgrep` wheel (beside the interpreter) is bound here, so commands find the rg the package ships.
+TOOLS_DIR = "/opt/ask-redis/bin"
+SANDBOX_PATH = f"{TOOLS_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 INSTALL_FIX = (
     "install the bubblewrap package: apt-get install bubblewrap "
     "(Debian/Ubuntu; dnf install bubblewrap on Fedora, pacman -S bubblewrap on Arch)"
@@ -370,6 +373,7 @@ def bwrap_args(workspace: Path, cwd: Path, seccomp_fd: int | None) -> list[str]:
             args += ["--ro-bind", directory, directory]
     for entry in ETC_ENTRIES:
         args += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
+    args += ["--ro-bind-try", str(Path(sys.executable).parent / "rg"), f"{TOOLS_DIR}/rg"]
     # /proc/sys read-only: the sandbox's uid may map to root outside, and sysctl files
     # check only the uid (kernel.core_pattern would be a way out).
     args += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]

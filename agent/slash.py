@@ -100,7 +100,7 @@ def _model(chat: Any, argument: str) -> bool:
     return True
 
 
-def _redis_summary(url: str) -> str:
+def redis_summary(url: str) -> str:
     """Connect once to check the URL; a one-line description, or RedisConnError."""
     from ask_redis.live.conn import connect
 
@@ -129,7 +129,7 @@ def _redis(chat: Any, argument: str) -> bool:
         return True
     try:
         parse_url(argument)
-        summary = _redis_summary(argument)
+        summary = redis_summary(argument)
     except RedisConnError as error:
         return fail(chat, f"{str(error).rstrip('.')}; Redis target unchanged")
     chat.rebuild(chat.settings.model_copy(update={"redis_url": argument}))
@@ -245,27 +245,67 @@ def _resume(chat: Any, argument: str) -> bool:
     return True
 
 
-@command("review", "/review [PATH]", "run the offline checks (no model) into the conversation")
+REVIEW_SHOWN = 20  # findings chat shows before "… N more"
+REPORT_FORMATS = {".md": "markdown", ".markdown": "markdown", ".json": "json", ".sarif": "sarif"}
+
+
+@command("review", "/review [PATH] [--all] [-o FILE]", "run the offline checks (no model) into the conversation")
 def _review(chat: Any, argument: str) -> bool:
+    import shlex
+
     try:
-        from ask_redis.review import run as review, report as review_report
+        from ask_redis.review import report as review_report, run as review
     except ImportError:
         return fail(chat, "the offline review is not available in this installation")
-    path = Path(argument).expanduser() if argument else chat.settings.repo
+    try:
+        words = shlex.split(argument)
+    except ValueError as error:
+        return fail(chat, f"/review: {error}")
+    show_all, output, paths = False, None, []
+    while words:
+        word = words.pop(0)
+        if word == "--all":
+            show_all = True
+        elif word in ("-o", "--output"):
+            if not words:
+                return fail(chat, "/review -o needs a file name")
+            output = Path(words.pop(0)).expanduser()
+        else:
+            paths.append(word)
+    if len(paths) > 1:
+        return fail(chat, "/review takes one path; usage: /review [PATH] [--all] [-o FILE]")
+    path = Path(paths[0]).expanduser() if paths else chat.settings.repo
     if not path.is_absolute():
         path = chat.settings.repo / path
     if not path.exists():
-        return fail(chat, f"{argument}: no such file or directory")
+        return fail(chat, f"{paths[0]}: no such file or directory")
+    began = time.monotonic()
     try:
         report = review.run_review(path, chat.settings.redis_url)
-        text = review_report.render(report, "markdown")
+        context = review_report.render(report, "markdown")
     except Exception as error:  # one line, whatever went wrong inside the checks
         return fail(chat, f"the review failed: {redact(f'{type(error).__name__}: {error}')}")
+    elapsed = time.monotonic() - began
+    if output is not None:
+        fmt = REPORT_FORMATS.get(output.suffix.lower(), "text")
+        try:
+            output.write_text(review_report.render(report, fmt, elapsed=elapsed) if fmt == "text"
+                              else review_report.render(report, fmt))
+        except OSError as error:
+            return fail(chat, f"cannot write {output}: {error.strerror or error}")
+    if chat.out.interactive:
+        import sys
+
+        chat.out.ansi(review_report.render(
+            report, "text", width=chat.out.screen.width(), color=review_report.use_color(sys.stdout),
+            limit=None if show_all else REVIEW_SHOWN, more="/review --all, or /review -o FILE", elapsed=elapsed))
+    else:
+        chat.out.say(review_report.render(report, "text", elapsed=elapsed))
     if report.live_error:
         chat.out.notice(f"live checks skipped: {redact(report.live_error)}")
-    text = redact(text)
-    chat.out.markdown(text)
-    chat.conversation.add_user(f"[Report of the offline checks (/review {path}), shown to the user]\n\n{text}")
+    if output is not None:
+        chat.out.say(f"report written to {output}")
+    chat.conversation.add_user(f"[Report of the offline checks (/review {path}), shown to the user]\n\n{redact(context)}")
     chat.save()
     chat.out.notice("the report is part of the conversation now: ask about any finding")
     return True

@@ -83,9 +83,11 @@ def assert_valid_history(messages: list[dict]) -> None:
 class Terminal:
     """ask-redis in a tmux pane of a private tmux server: keys in, the screen out."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str], args=(), cwd: Path | None = None, width=100, height=40):
+    def __init__(self, tmp_path: Path, env: dict[str, str], args=(), cwd: Path | None = None, width=100, height=40,
+                 subcommand: tuple[str, ...] = ()):
         self.socket = f"ask-redis-test-{uuid.uuid4().hex[:10]}"
-        command = " ".join(shlex.quote(part) for part in [*ASK_REDIS, "--model", MODEL, *args])
+        argv = [*ASK_REDIS, *subcommand] if subcommand else [*ASK_REDIS, "--model", MODEL, *args]
+        command = " ".join(shlex.quote(part) for part in argv)
         script = tmp_path / f"{self.socket}.sh"
         script.write_text(f"cd {shlex.quote(str(cwd or tmp_path))}\n{command}\necho \"[exit $?]\"\nsleep 300\n")
         full_env = clean_env(**env)
@@ -109,12 +111,12 @@ class Terminal:
         self._tmux("set-buffer", "-b", "paste", text)
         self._tmux("paste-buffer", "-p", "-d", "-b", "paste", "-t", "chat")
 
-    def screen(self) -> str:
-        """The pane and its scrollback, trailing blanks dropped."""
-        text = self._tmux("capture-pane", "-p", "-J", "-S", "-500", "-t", "chat")
+    def screen(self, colours: bool = False) -> str:
+        """The pane and its scrollback, trailing blanks dropped (with its colour codes when asked)."""
+        text = self._tmux("capture-pane", "-p", "-J", "-S", "-500", "-t", "chat", *(["-e"] if colours else []))
         return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
-    def wait_for(self, predicate, what: str, timeout: float = 30) -> str:
+    def wait_for(self, predicate, what: str, timeout: float = 60) -> str:
         """Poll the screen until predicate(screen) holds; fail with the screen if it never does."""
         if isinstance(predicate, str):
             needle = predicate
@@ -127,6 +129,11 @@ class Terminal:
             if time.monotonic() > deadline:
                 raise AssertionError(f"never saw {what}; screen:\n{screen}")
             time.sleep(0.05)
+
+    def input_line(self) -> str:
+        """The text of the input line: the last line starting with the prompt, above the toolbar."""
+        lines = self.screen().splitlines()
+        return next((line[2:] for line in reversed(lines) if line.startswith("> ") or line == ">"), "")
 
     def prompt_ready(self, what: str = "the prompt") -> str:
         """Wait until the input prompt is up (its bottom toolbar shows); keys sent before would reach a cooked tty."""

@@ -63,10 +63,16 @@ def test_stdout_and_stderr_are_merged_in_order(ctx):
     assert result.content == "one\ntwo\nthree"
 
 
-def test_failure_appends_the_exit_code(ctx):
+def test_failure_is_an_error_with_the_exit_code(ctx):
     result = bash(ctx, "echo partial; exit 7")
-    assert result.content == "partial\nExit code 7"
-    assert bash(ctx, "false").content == "Exit code 1"
+    assert result.is_error and result.content == "partial\nExit code 7"
+    assert bash(ctx, "false").content == "Exit code 1" and bash(ctx, "false").is_error
+    assert not bash(ctx, "true").is_error
+
+
+def test_the_shipped_ripgrep_is_on_the_sandbox_path(ctx):
+    result = bash(ctx, "rg --version")
+    assert not result.is_error and result.content.startswith("ripgrep 14.1.0"), result.content
 
 
 def test_success_without_output_says_so(ctx):

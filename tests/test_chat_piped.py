@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -265,11 +266,12 @@ def test_no_api_key_still_offers_the_offline_review(tmp_path):
     result = chat("is my cache ok?\n/review\n/review nowhere\n", cwd=repo, key=None)
     assert result.stderr.splitlines() == [
         f"ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in {tmp_path / 'xdg-config' / 'ask-redis' / 'config.toml'}) to chat; "
-        "/review works without one",
+        "create a key at https://console.anthropic.com/settings/keys; /review works without one",
         "ask-redis: the report is part of the conversation now: ask about any finding",
         "ask-redis: nowhere: no such file or directory",
     ]
-    assert result.stdout.startswith("# Redis review\n") and "`shop/cache.py:29` | keys-command" in result.stdout
+    assert result.stdout.startswith("ask-redis review ")
+    assert re.search(r"^shop/cache\.py:29:\d+ high +keys-command ", result.stdout, re.M)
     assert result.returncode == 1
     [saved] = saved_sessions()
     [message] = saved_messages(saved)

@@ -133,4 +133,5 @@ def test_no_key_and_no_review_exits_2_with_one_line(tmp_path, monkeypatch, capsy
     code = chat.run(Settings(repo=tmp_path), resume=None, continue_latest=False)
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
-    assert captured.err == f"ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in {tmp_path / 'xdg-config' / 'ask-redis' / 'config.toml'}) to chat\n"
+    assert captured.err == (f"ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in {tmp_path / 'xdg-config' / 'ask-redis' / 'config.toml'}) "
+                            "to chat; create a key at https://console.anthropic.com/settings/keys\n")

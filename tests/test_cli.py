@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -147,8 +148,8 @@ def test_no_api_key_falls_back_to_the_offline_review(tmp_path):
     result = run(["review my cache layer"], cwd=repo)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[0].startswith("ask-redis: no API key: set ANTHROPIC_API_KEY")
-    assert "shop/cache.py:29  [keys-command]" in result.stdout
-    assert "Review checklist" in result.stdout
+    assert re.search(r"^shop/cache\.py:29:\d+ high +keys-command ", result.stdout, re.M)
+    assert "\nchecklist\n" in result.stdout
 
 
 @pytest.mark.parametrize("output_format", ["text", "json"])

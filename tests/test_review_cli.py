@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -41,20 +42,41 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_text_report_groups_by_severity_then_walks_the_checklist(app, capsys):
+def test_text_report_is_one_line_per_finding_then_rules_then_the_checklist(app, capsys):
     code, out, err = run(capsys, str(app))
     assert code == 0 and err == ""
-    assert out.index("HIGH (2)") < out.index("MEDIUM (2)")
-    assert "app/cache.py:7  [keys-command]" in out
-    assert "      > return r.keys('cache:*')" in out
-    assert "app/queue.lua:2  [lua-unbounded-loop]" in out
-    assert "checklist: #6 Pipeline used for bulk operations" in out
-    checklist = out[out.index("Review checklist"):]
+    lines = out.splitlines()
+    keys = next(i for i, line in enumerate(lines) if line.startswith("app/cache.py:7:"))
+    assert re.fullmatch(r"app/cache\.py:7:\d+ high   keys-command KEYS used in application code", lines[keys])
+    assert lines[keys + 1] == "    │ return r.keys('cache:*')"  # the evidence, beneath its finding
+    assert any(line.startswith("app/queue.lua:2 high   lua-unbounded-loop ") for line in lines)
+    assert out.index(" high ") < out.index(" medium ")
+    fix = "  fix Batch the loop through a pipeline"
+    assert sum(line.startswith(fix) for line in lines) == 1  # the fix once per rule, not once per finding
+    checklist = lines[lines.index("checklist") + 1:]
     for number, item in enumerate(CHECKLIST, start=1):
-        assert f"{number:>2}. {item}" in checklist
-    assert "[   FAIL]  7. SCAN used instead of KEYS" in checklist
-    assert "[unknown]  8. Memory limit set (maxmemory): needs --redis-url" in checklist
-    assert "Summary: 2 high, 2 medium, 0 low, 0 info" in out
+        assert any(f"{number:>2} {item}:" in line for line in checklist)
+    assert "  FAIL     7 SCAN used instead of KEYS: 1 finding (keys-command)" in checklist
+    assert "  unknown  8 Memory limit set (maxmemory): needs --redis-url" in checklist
+    assert re.fullmatch(r"4 findings \(2 high, 2 medium\) in 2 files, \d+ rules, \d+\.\d s", lines[-1])
+    assert "\x1b[" not in out  # not a terminal: no colour
+
+
+def test_text_report_wraps_to_the_width_and_colours_as_asked(app, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    _, out, _ = run(capsys, str(app), "--color", "always")
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert "\x1b[1;31mhigh" in out and max(len(line) for line in plain.splitlines()) <= 60
+    wrapped = [line for line in plain.splitlines() if line.startswith("    ") and not line.startswith("    │")]
+    assert wrapped  # continuation lines hang under their first line
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run(capsys, str(app))[1]
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in run(capsys, str(app))[1]
+    assert "\x1b[" not in run(capsys, str(app), "--color", "never")[1]
 
 
 def test_checklist_passes_with_evidence_on_clean_code(tmp_path):

@@ -76,7 +76,10 @@ Prefer Read, Grep and Glob to read and search files. Use Bash to list dependenci
         output = result.output.rstrip("\n")
         if not output and not notes:
             return "(no output)"
-        return "\n".join(part for part in [output, *notes] if part)
+        text = "\n".join(part for part in [output, *notes] if part)
+        if result.exit_code or result.timed_out:
+            raise ToolError(text)  # a failed command is an is_error result, as in Claude Code
+        return text
 
 
 def _current_dir(ctx: ToolContext, workspace: Path) -> Path:

@@ -16,14 +16,14 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note", Severity.INFO: "note"}
 # GitHub code scanning ranks results by this property (0.0-10.0).
 SECURITY_SEVERITY = {Severity.HIGH: "7.5", Severity.MEDIUM: "5.0", Severity.LOW: "3.0", Severity.INFO: "1.0"}
-STATUS_MARK = {"pass": "pass", "fail": "FAIL", "unknown": "unknown"}
 
 
-def render(report: "Report", fmt: str) -> str:
+def render(report: "Report", fmt: str, **text_options) -> str:
+    """The report in one format; `text_options` (width, color, limit, more, elapsed) shape the terminal text."""
     renderers = {"text": text, "markdown": markdown, "json": to_json, "sarif": sarif}
     if fmt not in renderers:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(renderers)})")
-    return redact(renderers[fmt](report))
+    return redact(renderers[fmt](report, **text_options) if fmt == "text" else renderers[fmt](report))
 
 
 def _scope(report: "Report") -> str:
@@ -38,32 +38,155 @@ def _summary(report: "Report") -> str:
     return ", ".join(f"{n} {label}" for label, n in counts.items())
 
 
-def text(report: "Report") -> str:
-    lines = [f"ask-redis review: {_scope(report)}"]
+# -- terminal text, in the manner of ruff and semgrep -------------------------------------------------------
+
+SEVERITY_STYLE = {Severity.HIGH: "1;31", Severity.MEDIUM: "33", Severity.LOW: "36", Severity.INFO: "2"}
+VERDICT = {"pass": ("pass", "32"), "fail": ("FAIL", "1;31"), "unknown": ("unknown", "2")}
+LOCATION, RULE, DIM = "1", "35", "2"
+
+
+def use_color(stream, choice: str = "auto") -> bool:
+    """--color always|never wins; then NO_COLOR (any value), then FORCE_COLOR, then whether `stream` is a terminal."""
+    import os
+
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0", "false"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
+
+
+def terminal_width(stream) -> int | None:
+    """The width to wrap at: the terminal's when `stream` is one, else $COLUMNS if set, else none (no wrapping)."""
+    import os
+    import shutil
+
+    try:
+        if stream.isatty():
+            return shutil.get_terminal_size().columns
+    except (AttributeError, ValueError, OSError):
+        pass
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 20 else None
+
+
+def _paint(text_: str, style: str, color: bool) -> str:
+    return f"\x1b[{style}m{text_}\x1b[0m" if color and style and text_ else text_
+
+
+def _wrap(segments: list[tuple[str, str]], width: int | None, indent: int, color: bool) -> list[str]:
+    """Words of styled segments filled to `width`, continuation lines indented by `indent` (a hanging indent)."""
+    # A padded segment (a column) stays one word, padding and all; the rest is filled word by word.
+    words = [(word, style) for part, style in segments
+             for word in ([part] if part != part.strip() else redact(part).split())]
+    if not width:
+        return [_join(words, color)]
+    room = max(width - indent, 10)
+    lines: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for word, style in words:
+        while len(word) > room:  # a path or token longer than a line: cut it
+            take = (width if not lines[-1] and len(lines) == 1 else room) - used - (1 if lines[-1] else 0)
+            if take < 10:
+                lines.append([])
+                used = indent
+                continue
+            lines[-1].append((word[:take], style))
+            word = word[take:]
+            lines.append([])
+            used = indent
+        if lines[-1] and used + 1 + len(word) > width:
+            lines.append([])
+            used = indent
+        used += len(word) + (1 if lines[-1] else 0)
+        lines[-1].append((word, style))
+    return [(" " * indent if i else "") + _join(line, color) for i, line in enumerate(lines) if line]
+
+
+def _join(words: list[tuple[str, str]], color: bool) -> str:
+    """Words joined by spaces, each run of one style painted once."""
+    runs: list[tuple[list[str], str]] = []
+    for word, style in words:
+        if runs and runs[-1][1] == style:
+            runs[-1][0].append(word)
+        else:
+            runs.append(([word], style))
+    return " ".join(_paint(" ".join(run), style, color) for run, style in runs)
+
+
+def _location(f: Finding) -> str:
+    if f.path and f.line and f.column:
+        return f"{f.path}:{f.line}:{f.column}"
+    return f.where
+
+
+def _line_message(f: Finding, rules: dict) -> str:
+    """The finding's own message; a rule's title when the message is only the rule's why (said once, below)."""
+    rule = rules.get(f.rule_id)
+    return rule.title if rule is not None and f.message == rule.why else f.message
+
+
+def text(report: "Report", *, width: int | None = None, color: bool = False, limit: int | None = None,
+         more: str = "-o FILE for the full report", elapsed: float | None = None) -> str:
+    """One line per finding (`path:line:col severity rule message`, evidence beneath), the why and fix once per
+    rule, the checklist one line per item, and a summary line."""
+    rules = report.rules
+    lines = _wrap([("ask-redis review", LOCATION), (_scope(report), "")], width, 4, color)
     if report.live_error:
-        lines.append(f"live checks skipped: {report.live_error}")
-    for severity in sorted(Severity, reverse=True):
-        group = [f for f in report.findings if f.severity == severity]
-        if not group:
-            continue
+        lines += _wrap([("live checks skipped:", "33"), (report.live_error, "")], width, 4, color)
+    shown = report.findings if limit is None else report.findings[:limit]
+    if shown:
         lines.append("")
-        lines.append(f"{severity.label.upper()} ({len(group)})")
-        for f in group:
-            lines.append(f"  {f.where}  [{f.rule_id}] {f.message}")
-            if f.evidence:
-                lines.append(f"      > {f.evidence}")
-            lines.append(f"      fix: {f.fix}")
-            if f.serves:
-                lines.append(f"      checklist: {f.serves}")
-    if not report.findings:
-        lines += ["", "No findings."]
-    lines += ["", "Review checklist"]
+    for f in shown:
+        lines += _wrap([(_location(f), LOCATION), (f"{f.severity.label:<6}", SEVERITY_STYLE[f.severity]),
+                        (f.rule_id, RULE), (_line_message(f, rules), "")], width, 4, color)
+        if f.evidence:
+            evidence = " ".join(redact(f.evidence).split())
+            room = (width or 10_000) - 6
+            lines.append("    " + _paint("│ " + (evidence if len(evidence) <= room else evidence[:room - 1] + "…"), DIM, color))
+    if len(shown) < len(report.findings):
+        lines += ["", _paint(f"… {len(report.findings) - len(shown)} more: {more}", "1", color)]
+    used = list(dict.fromkeys(f.rule_id for f in shown))
+    if used:
+        lines.append("")
+    for rule_id in used:
+        rule = rules.get(rule_id)
+        group = [f for f in report.findings if f.rule_id == rule_id]
+        title = rule.title if rule else ""
+        lines += _wrap([(rule_id, RULE), (f"({len(group)})", DIM), (title, "1")], width, 4, color)
+        if rule is not None:
+            lines += _wrap([("  why", DIM), (rule.why, "")], width, 7, color)
+        fix = rule.fix if rule else group[0].fix
+        lines += _wrap([("  fix", "32"), (fix, "")], width, 7, color)
+    lines += ["", _paint("checklist", "1", color)]
     for c in report.checklist:
-        lines.append(f"  [{STATUS_MARK[c.status]:>7}] {c.number:>2}. {c.item}: {c.evidence}")
+        verdict, style = VERDICT[c.status]
+        evidence = c.evidence
+        if c.status == "fail":
+            failing = [f for f in report.findings if f.checklist == c.number]
+            ids = ", ".join(dict.fromkeys(f.rule_id for f in failing))
+            evidence = f"{len(failing)} finding{'s' * (len(failing) != 1)} ({ids})"
+        lines += _wrap([(f"  {verdict:<7}", style), (f"{c.number:>2}", DIM), (f"{c.item}:", ""), (evidence, DIM)],
+                       width, 14, color)
     for note in report.notes:
-        lines.append(f"note: {note}")
-    lines += ["", f"Summary: {_summary(report)}"]
+        lines += _wrap([("note:", DIM), (note, "")], width, 4, color)
+    lines += ["", _summary_line(report, elapsed, color)]
     return "\n".join(lines)
+
+
+def _summary_line(report: "Report", elapsed: float | None, color: bool) -> str:
+    counts = {label: n for label, n in report.counts().items() if n}
+    total = len(report.findings)
+    found = f"{total} finding{'s' * (total != 1)}" + (f" ({', '.join(f'{n} {label}' for label, n in counts.items())})" if counts else "")
+    ran = sum(1 for r in report.rules.values() if report.redis_target or not r.live)
+    where = f" in {report.files_seen} file{'s' * (report.files_seen != 1)}"
+    if report.redis_target:
+        where += " and 1 instance"
+    timing = f", {elapsed:.1f} s" if elapsed is not None else ""
+    style = SEVERITY_STYLE[max(f.severity for f in report.findings)] if report.findings else "32"
+    return _paint(found, style, color) + f"{where}, {ran} rules{timing}"
 
 
 def _md(text_: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,6 +209,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--redis-url", help="also inspect this Redis, read-only (redis://, rediss://, unix://); "
                                        "default $REDIS_URL")
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the text report: auto (on a terminal; NO_COLOR and FORCE_COLOR honoured), always, never")
     p.add_argument("--fail-on", metavar="SEVERITY", choices=[s.label for s in Severity],
                    help="exit 1 when a finding at or above this severity exists: info, low, medium, high")
     p.add_argument("-o", "--output", help="write the report to this file instead of stdout")
@@ -255,8 +258,12 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"ask-redis review: {source}: {redact(str(error))}\n")
             return 2
     try:
+        began = time.monotonic()
         report = run_review(args.path, redis_url, sample=args.sample)
-        text = review_report.render_keys(report, args.format) if args.keys else review_report.render(report, args.format)
+        stream = None if args.output else sys.stdout
+        looks = {"width": review_report.terminal_width(stream), "color": review_report.use_color(stream, args.color),
+                 "elapsed": time.monotonic() - began} if args.format == "text" else {}
+        text = review_report.render_keys(report, args.format) if args.keys else review_report.render(report, args.format, **looks)
         if args.output:
             Path(args.output).write_text(text + ("" if text.endswith("\n") else "\n"))
         else:
