@@ -9,6 +9,7 @@ from typing import Any, TextIO
 import time
 
 from ask_redis.events import Final, Notice, Start, TextDelta, ToolCall, ToolResult, TurnUsage, Usage
+from ask_redis.stream_json import StreamJson
 
 
 def describe_call(name: str, arguments: dict[str, Any], width: int = 100) -> str:
@@ -35,10 +36,13 @@ def unavailable_lines(start: Start) -> list[str]:
 class Printer:
     """Renders one event stream in the chosen format. `finish()` returns the exit code."""
 
-    def __init__(self, output_format: str, verbose: bool, out: TextIO | None = None, err: TextIO | None = None):
+    def __init__(self, output_format: str, verbose: bool, out: TextIO | None = None, err: TextIO | None = None,
+                 partial: bool = False):
         self.format, self.out, self.err = output_format, out or sys.stdout, err or sys.stderr
+        self.stream = StreamJson(partial)
         self.progress = verbose or self.err.isatty()
         self.final: Final | None = None
+        self.result_json = ""
         self.ends_with_newline = True
         self.started, self.session_id, self.turns, self.usage, self.cost = time.monotonic(), "", 0, Usage(), 0.0
 
@@ -47,11 +51,12 @@ class Printer:
             self.session_id = event.session_id
         elif isinstance(event, TurnUsage):
             self.turns, self.usage, self.cost = event.turn, self.usage + event.usage, self.cost + event.cost_usd
-        if self.format == "stream-json":
-            self.out.write(event.model_dump_json() + "\n")
-            self.out.flush()
+        lines = self.stream.lines(event) if self.format != "text" else ""
         if isinstance(event, Final):
-            self.final = event
+            self.final, self.result_json = event, lines
+        if self.format == "stream-json" and lines:
+            self.out.write(lines)
+            self.out.flush()
         if self.format != "text":
             return
         if isinstance(event, TextDelta):
@@ -84,7 +89,7 @@ class Printer:
                    num_turns=self.turns, session_id=self.session_id, duration_ms=int((time.monotonic() - self.started) * 1000),
                    total_cost_usd=round(self.cost, 6), usage=self.usage))
         if self.format == "json":
-            self.out.write(self.final.model_dump_json() + "\n")
+            self.out.write(self.result_json)
         self.out.flush()
 
     def finish(self) -> int:
@@ -92,7 +97,7 @@ class Printer:
         if final is None:
             return 1
         if self.format == "json":
-            self.out.write(final.model_dump_json() + "\n")
+            self.out.write(self.result_json)
         elif self.format == "text":
             self._newline()
             if final.is_error and final.subtype != "error_max_tokens":  # a cut answer was already noticed
