@@ -10,7 +10,7 @@ from pathlib import Path
 SUBCOMMANDS = {
     "review": ("ask_redis.review.run", "run the expert's checks without a model (static + live)"),
     "doctor": ("ask_redis.doctor", "check the API key, ripgrep, the Bash sandbox and the Redis URL"),
-    "mcp": ("ask_redis.mcp_server", "serve the expert over MCP (stdio) for other coding agents"),
+    "mcp": ("ask_redis.mcp_server", "serve the expert over MCP (stdio, or --http) for other coding agents"),
     "agent-file": ("ask_redis.agent_file", "write a Claude Code subagent definition"),
     "plugin": ("ask_redis.plugin", "write a Claude Code plugin marketplace (subagent, skill, MCP server)"),
     "redis-acl": ("ask_redis.live.acl", "print an ACL SETUSER line for a least-privilege inspector account"),
