@@ -111,14 +111,18 @@ EXPECTED = {  # transcript -> (Claude Code subtype, ask-redis subtype, stop_reas
 }
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_json_is_claude_codes_result_object(name, tmp_path, monkeypatch, capsys, respx_mock):
-    code, out, err, data = run_transcript(TRANSCRIPTS / f"{name}.json", tmp_path, monkeypatch, capsys, respx_mock, ["--json"])
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_json_is_claude_codes_result_object(path, tmp_path, monkeypatch, capsys, respx_mock):
+    code, out, err, data = run_transcript(path, tmp_path, monkeypatch, capsys, respx_mock, ["--json"])
     lines = out.splitlines()
     assert len(lines) == 1, out
     raw = json.loads(lines[0])
     result = parse_message(raw)
-    assert isinstance(result, ResultMessage)
+    assert isinstance(result, ResultMessage) and code == data["expect"]["exit_code"]
+    name = path.stem
+    if name not in EXPECTED:
+        assert result.subtype == "success" and raw["ask_redis_subtype"] == "success" and not result.is_error
+        return
     subtype, ours, stop = EXPECTED[name]
     assert (result.subtype, raw["ask_redis_subtype"], result.stop_reason) == (subtype, ours, stop)
     assert result.is_error == (subtype != "success") and code == (0 if subtype == "success" else 1)
