@@ -42,10 +42,13 @@ def skill_text() -> str:
 
 def installed_command() -> str:
     """The absolute path of the running ask-redis command, so the plugin works whatever Claude Code's PATH is."""
-    found = shutil.which("ask-redis")
     argv0 = Path(sys.argv[0])
     if argv0.name == "ask-redis" and argv0.exists():
         return str(argv0.resolve())
+    beside = Path(sys.executable).parent / "ask-redis"  # `python -m ask_redis plugin`: this environment's script
+    if beside.exists():
+        return str(beside.resolve())
+    found = shutil.which("ask-redis")
     return str(Path(found).resolve()) if found else "ask-redis"
 
 
