@@ -25,19 +25,27 @@ DESCRIPTION = (
 )
 
 
-def mcp_tool_names() -> list[str]:
+# How Claude Code names the server's tools: mcp__<server>__<tool>. A plugin's server is called
+# plugin:<plugin>:<server>, which becomes plugin_<plugin>_<server> in tool names.
+ADDED_SERVER = MCP_SERVER
+PLUGIN_SERVER = f"plugin_{MCP_SERVER}_{MCP_SERVER}"
+
+
+def mcp_tool_names(server: str = ADDED_SERVER) -> list[str]:
     """The tools `ask-redis mcp` exposes, as Claude Code names them (mcp__<server>__<tool>)."""
     import anyio
 
     from ask_redis.mcp_server import build_server
 
     tools = anyio.run(build_server().list_tools)
-    return [f"mcp__{MCP_SERVER}__{tool.name}" for tool in tools]
+    return [f"mcp__{server}__{tool.name}" for tool in tools]
 
 
-def host_section(mcp_tools: list[str]) -> str:
-    expert = f"mcp__{MCP_SERVER}__expert"
+def host_section(mcp_tools: list[str], server: str = ADDED_SERVER) -> str:
+    expert = f"mcp__{server}__expert"
     others = [name for name in mcp_tools if name != expert]
+    where = ("The ask-redis plugin starts the ask-redis MCP server for you; use its tools:" if server == PLUGIN_SERVER else
+             f"When the {MCP_SERVER} MCP tools are registered (`claude mcp add {MCP_SERVER} -- {MCP_SERVER} mcp`), use them:")
     lines = [
         "## How you work here",
         "",
@@ -47,10 +55,10 @@ def host_section(mcp_tools: list[str]) -> str:
         "  that writes to Redis or to the repository (no redis-cli writes, no FLUSH*, CONFIG SET, DEBUG or KEYS",
         "  against a live instance).",
         "",
-        f"When the {MCP_SERVER} MCP tools are registered (`claude mcp add {MCP_SERVER} -- {MCP_SERVER} mcp`), use them:",
+        where,
     ]
     for name in others:
-        short = name.removeprefix(f"mcp__{MCP_SERVER}__")
+        short = name.removeprefix(f"mcp__{server}__")
         lines.append(f"- `{name}`: {TOOL_USES.get(short, 'read-only, no model')}.")
     if expert in mcp_tools:
         lines.append(f"- `{expert}` with a `task` (and a `redis_url` when a live instance matters): hands the whole "
@@ -73,7 +81,7 @@ TOOL_USES = {
 }
 
 
-def body(mcp_tools: list[str]) -> str:
+def body(mcp_tools: list[str], server: str = ADDED_SERVER) -> str:
     """The persona, with its tool environment replaced by the host's; the rules and review shape are kept."""
     from ask_redis.prompts import load
 
@@ -81,16 +89,17 @@ def body(mcp_tools: list[str]) -> str:
     head, marker, rest = persona.partition("## How you work here")
     rules_at = rest.find("\nRules:")
     if not marker or rules_at < 0:
-        return persona.rstrip() + "\n\n" + host_section(mcp_tools)
-    rules = rest[rules_at:].replace("`redis_review`", "`mcp__ask-redis__review`")  # the host's name for it
-    return head + host_section(mcp_tools) + rules.rstrip() + "\n"
+        return persona.rstrip() + "\n\n" + host_section(mcp_tools, server)
+    rules = rest[rules_at:].replace("`redis_review`", f"`mcp__{server}__review`")  # the host's name for it
+    return head + host_section(mcp_tools, server) + rules.rstrip() + "\n"
 
 
-def render(model: str = "sonnet") -> str:
-    mcp_tools = mcp_tool_names()
+def render(model: str = "sonnet", server: str = ADDED_SERVER) -> str:
+    """The subagent file; `server` is the name Claude Code gives the MCP server (added by hand, or a plugin's)."""
+    mcp_tools = mcp_tool_names(server)
     tools = ", ".join([*HOST_TOOLS, *mcp_tools])
     front = [f"name: {NAME}", f"description: {json.dumps(DESCRIPTION)}", f"tools: {tools}", f"model: {model}"]
-    return "---\n" + "\n".join(front) + "\n---\n\n" + body(mcp_tools)
+    return "---\n" + "\n".join(front) + "\n---\n\n" + body(mcp_tools, server)
 
 
 def target(scope: str) -> Path:

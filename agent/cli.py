@@ -10,8 +10,9 @@ from pathlib import Path
 SUBCOMMANDS = {
     "review": ("ask_redis.review.run", "run the expert's checks without a model (static + live)"),
     "doctor": ("ask_redis.doctor", "check the API key, ripgrep, the Bash sandbox and the Redis URL"),
-    "mcp": ("ask_redis.mcp_server", "serve the expert over MCP (stdio) for other coding agents"),
+    "mcp": ("ask_redis.mcp_server", "serve the expert over MCP (stdio, or --http) for other coding agents"),
     "agent-file": ("ask_redis.agent_file", "write a Claude Code subagent definition"),
+    "plugin": ("ask_redis.plugin", "write a Claude Code plugin marketplace (subagent, skill, MCP server)"),
     "redis-acl": ("ask_redis.live.acl", "print an ACL SETUSER line for a least-privilege inspector account"),
 }
 
@@ -36,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--redis-url", help="a Redis to inspect read-only (redis://, rediss://, unix://)")
     p.add_argument("--output-format", choices=["text", "json", "stream-json"], help="one-shot output (default text)")
     p.add_argument("--json", action="store_true", help="same as --output-format json")
+    p.add_argument("--include-partial-messages", action="store_true", help="stream-json: also print the API's stream events")
     p.add_argument("--no-stream", action="store_true", help="wait for whole answers instead of streaming")
     p.add_argument("--record", metavar="FILE", help="write this session's API exchanges to a transcript file")
     p.add_argument("--continue", dest="continue_", action="store_true", help="chat: resume the latest session")
@@ -179,7 +181,9 @@ def no_key_fallback(settings) -> int:
         message = ("no API key: set ANTHROPIC_API_KEY (or api_key in the config file); "
                    "`ask-redis review --format json` runs the offline review without one")
         sys.stderr.write(f"ask-redis: error: {message}\n")
-        sys.stdout.write(Final.failed("error_setup", message, str(uuid.uuid4())).model_dump_json() + "\n")
+        from ask_redis.stream_json import result_line
+
+        sys.stdout.write(result_line(Final.failed("error_setup", message, str(uuid.uuid4()))))
         return 1
     sys.stderr.write("ask-redis: no API key: set ANTHROPIC_API_KEY (or api_key in the config file) for the full agent; "
                      "running the offline review instead\n")
@@ -206,7 +210,9 @@ def one_shot(settings, prompt: str, argv: list[str]) -> int:
 
             sys.stdout.write(Final.failed("error_setup", str(error), str(uuid.uuid4())).model_dump_json() + "\n")
         return 1
-    printer = Printer(settings.output_format, settings.verbose)
+    partial = parser().parse_args(argv).include_partial_messages
+    printer = Printer(settings.output_format, settings.verbose, partial=partial)
+    session.model.relay_stream_events = partial and settings.output_format == "stream-json"
     printer(session.start_event())
     problem = session.redis_problem()
     if problem:  # the user asked for a live look: say so now, before paying for a run that cannot see Redis

@@ -1,6 +1,8 @@
-"""The one event stream every front-end consumes. These models are also the stream-json schema.
+"""The one event stream every front-end consumes (chat, one-shot, MCP).
 
-Bump SCHEMA_VERSION on any incompatible change; the README documents each event.
+Scripts never see these models directly: ask_redis.stream_json turns them into Claude Code's
+stream-json and json output. SCHEMA_VERSION is the version of that output; bump it on any
+incompatible change (the README documents each message).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Usage(BaseModel):
@@ -63,12 +65,23 @@ class ToolResult(BaseModel):
 
 
 class TurnUsage(BaseModel):
-    """Tokens and cost of one API call."""
+    """One API call finished: its tokens, cost and time, and the message it produced (before any tool runs)."""
 
     type: Literal["usage"] = "usage"
     turn: int
     usage: Usage
     cost_usd: float
+    duration_ms: int = 0
+    message_id: str | None = None
+    stop_reason: str | None = None
+    content: list[dict[str, Any]] = []
+
+
+class ApiStreamEvent(BaseModel):
+    """A raw Messages API stream event (message_start, content_block_delta, ...), relayed when a front-end asks."""
+
+    type: Literal["api_stream_event"] = "api_stream_event"
+    event: dict[str, Any]
 
 
 class Notice(BaseModel):
@@ -76,6 +89,10 @@ class Notice(BaseModel):
 
     type: Literal["notice"] = "notice"
     message: str
+    retry_attempt: int | None = None
+    max_retries: int | None = None
+    retry_delay_ms: int | None = None
+    error_status: int | None = None
 
 
 Subtype = Literal["success", "error_max_turns", "error_max_tokens", "error_refusal", "error_context_window", "error_api",
@@ -103,4 +120,4 @@ class Final(BaseModel):
                    duration_ms=0, total_cost_usd=0.0, usage=Usage())
 
 
-Event = Annotated[Union[Start, TextDelta, ToolCall, ToolResult, TurnUsage, Notice, Final], Field(discriminator="type")]
+Event = Annotated[Union[Start, TextDelta, ToolCall, ToolResult, TurnUsage, ApiStreamEvent, Notice, Final], Field(discriminator="type")]

@@ -36,6 +36,7 @@ def run(conversation: Conversation, model: Any, tools: list[Tool], ctx: ToolCont
                 yield final("error_max_turns", f"stopped after {max_turns} turns (raise --max-turns)", None)
                 return
             turns += 1
+            called = time.monotonic()
             try:
                 message = yield from model.call(conversation.request(model.model, system, schemas, model.max_tokens))
             except ModelError as error:
@@ -43,8 +44,9 @@ def run(conversation: Conversation, model: Any, tools: list[Tool], ctx: ToolCont
                 return
             usage = usage_of(message)
             total, cost = total + usage, cost + cost_usd(model.model, usage)
-            yield TurnUsage(turn=turns, usage=usage, cost_usd=cost_usd(model.model, usage))
             blocks = [history_block(block) for block in message.content]
+            yield TurnUsage(turn=turns, usage=usage, cost_usd=cost_usd(model.model, usage), duration_ms=int((time.monotonic() - called) * 1000),
+                            message_id=getattr(message, "id", None), stop_reason=message.stop_reason, content=blocks)
             conversation.add_assistant(blocks)
             answer.extend(block["text"] for block in blocks if block["type"] == "text")
             stop = message.stop_reason

@@ -1,4 +1,7 @@
-"""`ask-redis mcp`: the expert as an MCP stdio server, for other coding agents (Claude Code, Codex, Cursor).
+"""`ask-redis mcp`: the expert as an MCP server, for other coding agents (Claude Code, Codex, Cursor, Gemini CLI).
+
+Over stdio (the host starts it) or, with --http, over streamable HTTP for a team's shared server
+(ask_redis.mcp_http: bearer token off loopback, Origin checks).
 
 `expert` runs the whole agent loop on a task and answers with text plus the `--json` object as
 structured content. The direct tools run the model-free parts (the review engine, the live
@@ -10,6 +13,7 @@ import argparse
 import math
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Callable
@@ -21,9 +25,10 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ask_redis.config import ConfigError, Settings, load
-from ask_redis.events import SCHEMA_VERSION, Final, Notice, Start, ToolCall, ToolResult, TurnUsage
+from ask_redis.events import Final, Notice, Start, ToolCall, ToolResult, TurnUsage
 from ask_redis.oneshot import describe_call
 from ask_redis.redact import redact
+from ask_redis.stream_json import ResultMessage, StreamJson
 
 SERVER_NAME = "ask-redis"
 
@@ -47,7 +52,7 @@ EXPERT_DESCRIPTION = (
     "the live instance read-only, then answers with file:line and INFO evidence. Use it for Redis design, data "
     "modelling, memory, eviction, persistence, latency, cluster and client-usage questions and for reviews of code "
     "that uses Redis. It never writes to Redis or to the repository. A review takes minutes; progress is reported "
-    "per tool call and per turn. structuredContent is the `ask-redis --json` object (plus findings)."
+    "per tool call and per turn. structuredContent is the `ask-redis --json` object (Claude Code's result, plus findings)."
 )
 
 RedisUrl = Annotated[str | None, Field(description="The Redis to look at, read-only: redis://, rediss://, unix:// "
@@ -82,10 +87,9 @@ REVIEW_DESCRIPTION = (
 READ_ONLY = dict(read_only_hint=True, destructive_hint=False, idempotent_hint=True)
 
 
-class ExpertResult(Final):
+class ExpertResult(ResultMessage):
     """structuredContent of the `expert` tool: the `--json` object of a one-shot run, plus findings."""
 
-    schema_version: int = Field(SCHEMA_VERSION, description="version of the output schema (README: Versioning)")
     findings: list[dict[str, Any]] = Field(
         default_factory=list,
         description="the review engine's candidate findings when the expert ran it (rule_id, severity, where, message, "
@@ -100,6 +104,7 @@ class Defaults:
     redis_url: str | None = None
     model: str | None = None
     max_turns: int | None = None
+    max_experts: int = 2
 
     def settings(self, repo_path: str | None = None, redis_url: str | None = None) -> Settings:
         labels = {"repo": "repo_path"} if repo_path else {}
@@ -126,7 +131,7 @@ def progress_message(event: Any) -> str | None:
     return None
 
 
-async def drive(session: Any, task: str, ctx: Context) -> tuple[Final | None, list[ToolCall]]:
+async def drive(session: Any, task: str, ctx: Context) -> tuple[Final | None, list[ToolCall], StreamJson]:
     """Run the loop in a worker thread, reporting progress; a cancelled request closes the event generator.
 
     The generator is only ever touched by the worker thread: on cancellation the worker sees the stop
@@ -157,6 +162,7 @@ async def drive(session: Any, task: str, ctx: Context) -> tuple[Final | None, li
                 pass
 
     final: Final | None = None
+    stream = StreamJson()  # sums what the result object needs (API time, usage per model)
     calls: dict[str, ToolCall] = {}
     succeeded: list[ToolCall] = []
     step = 0
@@ -166,6 +172,7 @@ async def drive(session: Any, task: str, ctx: Context) -> tuple[Final | None, li
             try:
                 async with receive:
                     async for event in receive:
+                        stream.messages(event)
                         if isinstance(event, Final):
                             final = event
                         elif isinstance(event, ToolCall):
@@ -188,7 +195,7 @@ async def drive(session: Any, task: str, ctx: Context) -> tuple[Final | None, li
             sys.stderr.flush()
     if crashed:
         raise crashed[0]
-    return final, succeeded
+    return final, succeeded, stream
 
 
 def review_findings(ctx: Any, calls: list[ToolCall]) -> list[dict[str, Any]]:
@@ -222,6 +229,7 @@ def review_findings(ctx: Any, calls: list[ToolCall]) -> list[dict[str, Any]]:
 def build_server(defaults: Defaults | None = None) -> MCPServer:
     defaults = defaults or Defaults()
     server = SafeServer(name=SERVER_NAME, instructions=INSTRUCTIONS, version=_version(), log_level="WARNING")
+    running = [0]  # expert runs in progress, over every client of this server
 
     @server.tool(
         title="Ask the Redis expert",
@@ -249,20 +257,28 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
             return failure(str(error))
         if settings.api_key is None:
             return failure(NO_API_KEY)
+        if running[0] >= defaults.max_experts:
+            return failure(f"busy: {running[0]} expert run{'s' * (running[0] != 1)} already in progress, the most this "
+                           "server takes at once (its --max-experts); try again when one finishes. review, "
+                           "redis_overview, redis_keyspace and redis_slowlog are not limited")
+        running[0] += 1
         try:
-            session = await anyio.to_thread.run_sync(open_session, settings)
-        except ModelError as error:
-            return failure(str(error))
-        try:
-            final, calls = await drive(session, task, ctx)
-            findings = await anyio.to_thread.run_sync(review_findings, session.ctx, calls) if final else []
-        except Exception as error:  # reported, not raised: the server keeps serving
-            return failure(f"the expert failed unexpectedly: {type(error).__name__}: {error}")
+            try:
+                session = await anyio.to_thread.run_sync(open_session, settings)
+            except ModelError as error:
+                return failure(str(error))
+            try:
+                final, calls, stream = await drive(session, task, ctx)
+                findings = await anyio.to_thread.run_sync(review_findings, session.ctx, calls) if final else []
+            except Exception as error:  # reported, not raised: the server keeps serving
+                return failure(f"the expert failed unexpectedly: {type(error).__name__}: {error}")
+            finally:
+                close_session_resources(session)
         finally:
-            close_session_resources(session)
+            running[0] -= 1
         if final is None:
             return failure("the expert stopped without an answer")
-        structured = ExpertResult(**final.model_dump(), findings=findings)
+        structured = ExpertResult(**stream.result(final).model_dump(), findings=findings)
         text = final.result if not final.is_error else f"ask-redis: {final.subtype}: {final.result}"
         return CallToolResult(content=[TextContent(type="text", text=text)],
                               structured_content=structured.model_dump(mode="json"), is_error=final.is_error)
@@ -401,14 +417,37 @@ class SafeServer(MCPServer):
         return tools
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
+        began, outcome = time.monotonic(), "cancelled"
         try:
-            return await super().call_tool(name, arguments, context)
+            result = await super().call_tool(name, arguments, context)
+            outcome = "error" if getattr(result, "is_error", False) else "ok"
+            return result
         except ToolError as error:
             if isinstance(error.__cause__, ValidationError):
                 problems = "; ".join(f"{'.'.join(str(p) for p in item['loc']) or 'arguments'}: {item['msg']}"
                                      for item in error.__cause__.errors())
+                outcome = "error"
                 return failure(f"invalid arguments for {name}: {problems}")
+            outcome = "error"
             raise
+        finally:
+            log_call(name, arguments, outcome, began)
+
+
+def logged_value(key: str, value: Any) -> str:
+    """Free text (a task) may hold anything, so only its length is logged; short values are shown redacted."""
+    if isinstance(value, str) and key != "task" and len(value) <= 80:
+        return redact(value)
+    if isinstance(value, (bool, int, float)) or value is None:
+        return str(value)
+    return f"<{len(value)} chars>" if isinstance(value, str) else f"<{type(value).__name__}>"
+
+
+def log_call(name: str, arguments: Any, outcome: str, began: float) -> None:
+    """One line per call on stderr (the host's MCP log): the tool, its arguments redacted, the outcome and time."""
+    shown = ", ".join(f"{key}={logged_value(key, value)}" for key, value in arguments.items()) if isinstance(arguments, dict) else ""
+    sys.stderr.write(f"ask-redis mcp: call {name}({shown}) -> {outcome} ({int((time.monotonic() - began) * 1000)} ms)\n")
+    sys.stderr.flush()
 
 
 def _version() -> str:
@@ -423,23 +462,48 @@ def _version() -> str:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ask-redis mcp",
-        description="Serve the Redis expert over MCP (stdio) for other coding agents. "
-                    "Register it with: claude mcp add ask-redis -- ask-redis mcp",
+        description="Serve the Redis expert over MCP for other coding agents: over stdio (the host starts it; "
+                    "claude mcp add ask-redis -- ask-redis mcp) or, with --http, over streamable HTTP.",
     )
     p.add_argument("--repo", help="default repository for the expert (default: the current directory)")
     p.add_argument("--redis-url", help="default Redis to inspect read-only (default: REDIS_URL)")
     p.add_argument("--model", help="model ID or alias: opus, sonnet, haiku")
     p.add_argument("--max-turns", type=int, help="API calls one answer may take (default 40)")
+    p.add_argument("--max-experts", type=int, default=2, metavar="N",
+                   help="expert runs served at once; more get a busy error (default 2)")
+    p.add_argument("--http", metavar="[HOST:]PORT", help="serve streamable HTTP at http://HOST:PORT/mcp (HOST default "
+                                                         "127.0.0.1; port 0 picks a free one) instead of stdio")
+    p.add_argument("--token-file", metavar="FILE", help="--http: the bearer token clients must send (or ASK_REDIS_MCP_TOKEN); "
+                                                        "required off loopback")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                   help="--http: a browser Origin allowed to call the server (repeatable; loopback origins are "
+                        "allowed on loopback)")
     return p
 
 
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
-    defaults = Defaults(repo=args.repo, redis_url=args.redis_url, model=args.model, max_turns=args.max_turns)
+    defaults = Defaults(repo=args.repo, redis_url=args.redis_url, model=args.model, max_turns=args.max_turns,
+                        max_experts=args.max_experts)
     try:
         defaults.settings()  # bad flags or a bad config file fail now, not on the first call
     except ConfigError as error:
         sys.stderr.write(f"ask-redis mcp: {error}\n")
+        return 2
+    if args.max_experts < 1:
+        sys.stderr.write("ask-redis mcp: --max-experts: give 1 or more\n")
+        return 2
+    if args.http is not None:
+        from ask_redis.mcp_http import HttpSetupError, parse_address, serve
+
+        try:
+            host, port = parse_address(args.http)
+            return serve(build_server(defaults), host, port, args.token_file, args.allow_origin)
+        except HttpSetupError as error:
+            sys.stderr.write(f"ask-redis mcp: {error}\n")
+            return 2
+    if args.token_file or args.allow_origin:
+        sys.stderr.write("ask-redis mcp: --token-file and --allow-origin apply to --http only\n")
         return 2
     if sys.stdin.isatty():
         sys.stderr.write("ask-redis mcp: serving MCP on stdin/stdout; an MCP client starts this command "

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Generator
 from typing import Any
 
-from ask_redis.events import Notice, TextDelta, Usage
+from ask_redis.events import ApiStreamEvent, Notice, TextDelta, Usage
 
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -202,6 +202,7 @@ class ModelClient:
         self.model = resolve_model(settings.model)
         self.max_tokens = settings.max_tokens
         self.stream_answers = settings.stream
+        self.relay_stream_events = False  # set by a front-end that prints the API's own stream events
         self.max_retries = settings.max_retries
         self._anthropic = anthropic
         self._key = settings.api_key.get_secret_value() if settings.api_key else None
@@ -246,6 +247,8 @@ class ModelClient:
                         if event.type == "text":
                             streamed = True
                             yield TextDelta(text=event.text)
+                        elif self.relay_stream_events and event.type in RAW_STREAM_EVENTS:
+                            yield ApiStreamEvent(event=raw_stream_event(event))
                     message = stream.get_final_message()
                 if message.stop_reason is None:
                     raise StreamIncomplete("the stream ended before its message_stop event")
@@ -262,7 +265,9 @@ class ModelClient:
                     raise ModelError(said) from None
                 delay = retry_delay(getattr(getattr(error, "response", None), "headers", None), attempt)
                 abandoned = "; the partial answer above is abandoned" if streamed else ""
-                yield Notice(message=f"{said}{abandoned}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})")
+                yield Notice(message=f"{said}{abandoned}; retrying in {delay:.1f} s ({attempt}/{self.max_retries})",
+                             retry_attempt=attempt, max_retries=self.max_retries, retry_delay_ms=int(delay * 1000),
+                             error_status=status)
                 time.sleep(delay)
             except anthropic.APIError as error:
                 raise ModelError(self._say(describe(error))) from None
@@ -274,6 +279,16 @@ class ModelClient:
                 raise ModelError(f"the API sent a reply that is not a Messages API response ({what}); "
                                  "check ANTHROPIC_BASE_URL") from None
         raise AssertionError("unreachable")
+
+
+RAW_STREAM_EVENTS = {"message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta",
+                     "message_stop"}
+
+
+def raw_stream_event(event: Any) -> dict[str, Any]:
+    """The event as the API sent it: the SDK adds the accumulated block or message to its stop events."""
+    return event.model_dump(mode="json", exclude={"content_block", "message"} if event.type.endswith("_stop") else None,
+                            exclude_unset=True)
 
 
 def _short(error: Exception) -> str:

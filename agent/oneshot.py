@@ -10,6 +10,7 @@ import time
 
 from ask_redis.events import Final, Notice, Start, TextDelta, ToolCall, ToolResult, TurnUsage, Usage
 from ask_redis.terminal import safe
+from ask_redis.stream_json import StreamJson
 
 
 def describe_call(name: str, arguments: dict[str, Any], width: int = 100) -> str:
@@ -58,8 +59,11 @@ ANSWER_ENDINGS = ("error_max_tokens", "error_refusal", "error_context_window")
 class Printer:
     """Renders one event stream in the chosen format. `finish()` returns the exit code."""
 
-    def __init__(self, output_format: str, verbose: bool, out: TextIO | None = None, err: TextIO | None = None):
+    def __init__(self, output_format: str, verbose: bool, out: TextIO | None = None, err: TextIO | None = None,
+                 partial: bool = False):
         self.format, self.out, self.err = output_format, out or sys.stdout, err or sys.stderr
+        self.stream = StreamJson(partial)
+        self.result_json = ""
         self.progress, self.verbose = verbose or self.err.isatty(), verbose
         self.markdown = None  # stdout on a terminal: rendered markdown instead of raw text
         if output_format == "text" and self.out.isatty():
@@ -89,11 +93,12 @@ class Printer:
             self.turns, self.usage, self.cost = event.turn, self.usage + event.usage, self.cost + event.cost_usd
         elif isinstance(event, Notice):
             self.ending = event.message
-        if self.format == "stream-json":
-            self.out.write(event.model_dump_json() + "\n")
-            self.out.flush()
+        lines = self.stream.lines(event) if self.format != "text" else ""
         if isinstance(event, Final):
-            self.final = event
+            self.final, self.result_json = event, lines
+        if self.format == "stream-json" and lines:
+            self.out.write(lines)
+            self.out.flush()
         if self.format != "text":
             return
         if isinstance(event, TextDelta) and self.markdown is not None:
@@ -136,7 +141,7 @@ class Printer:
                    num_turns=self.turns, session_id=self.session_id, duration_ms=int((time.monotonic() - self.started) * 1000),
                    total_cost_usd=round(self.cost, 6), usage=self.usage))
         if self.format == "json":
-            self.out.write(self.final.model_dump_json() + "\n")
+            self.out.write(self.result_json)
         self.out.flush()
 
     def finish(self) -> int:
@@ -146,7 +151,7 @@ class Printer:
         if final is None:
             return 1
         if self.format == "json":
-            self.out.write(final.model_dump_json() + "\n")
+            self.out.write(self.result_json)
         elif self.format == "text":
             self._newline()
         if final.is_error and self.format == "text" and final.subtype != "error_max_tokens":  # a cut answer was noticed

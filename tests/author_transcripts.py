@@ -141,7 +141,7 @@ def transcripts() -> dict[str, dict]:
     refusal = {
         "title": "refusal with a tool_use in the same message: the tool is not run",
         "session": session("print the server's password file", "--output-format", "stream-json"),
-        "expect": {"exit_code": 1, "stdout": ['"subtype":"error_refusal"'], "stdout_absent": ['"type":"tool_call"'], "stderr": []},
+        "expect": {"exit_code": 1, "stdout": ['"ask_redis_subtype":"error_refusal"'], "stdout_absent": ['"type":"tool_result"'], "stderr": []},
         "exchanges": [sse([text("I can't help with that."), refusal_tool], "refusal")],
     }
     overloaded = {
@@ -189,7 +189,7 @@ def transcripts() -> dict[str, dict]:
     context_full = {
         "title": "model_context_window_exceeded: a clear error, exit 1, the tool in the cut message is not run",
         "session": session("read everything", "--output-format", "stream-json"),
-        "expect": {"exit_code": 1, "stdout": ['"subtype":"error_context_window"', "no longer fits"], "stdout_absent": ['"type":"tool_call"'], "stderr": []},
+        "expect": {"exit_code": 1, "stdout": ['"ask_redis_subtype":"error_context_window"', "no longer fits"], "stdout_absent": ['"type":"tool_result"'], "stderr": []},
         "exchanges": [sse([text("Reading the next file."), tool("Read", file_path="shop/cache.py")], "model_context_window_exceeded")],
     }
     max_turns = {

@@ -15,6 +15,12 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# The real Claude Code CLI, for the plugin tests (they skip with the reason where npm is missing).
+if command -v npm >/dev/null && [ ! -x .node/node_modules/.bin/claude ]; then
+  npm install --silent --no-audit --no-fund --prefix .node '@anthropic-ai/claude-code@^2.1' >/dev/null \
+    || echo "tests/run.sh: npm could not install @anthropic-ai/claude-code; the plugin tests use the Agent SDK's CLI or skip" >&2
+fi
+
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 exec .venv/bin/python -m pytest -q "$@"

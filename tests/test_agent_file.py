@@ -131,3 +131,16 @@ def test_the_rules_name_the_review_tool_by_the_hosts_name():
     text = render()
     assert "Start a review with the `mcp__ask-redis__review` tool" in text
     assert "`redis_review`" not in text
+
+
+def test_the_plugins_subagent_names_the_plugins_tools():
+    """Claude Code calls a plugin's server plugin:<plugin>:<server>; its tools become mcp__plugin_<plugin>_<server>__<tool>."""
+    from ask_redis.agent_file import PLUGIN_SERVER, render
+
+    front, body = parse(render(server=PLUGIN_SERVER))
+    named = front["tools"].split(", ")
+    mcp = [name for name in named if name.startswith("mcp__")]
+    assert mcp and all(name.startswith("mcp__plugin_ask-redis_ask-redis__") for name in mcp)
+    assert "mcp__ask-redis__" not in body and "claude mcp add" not in body
+    assert "The ask-redis plugin starts the ask-redis MCP server for you" in body
+    assert "Start a review with the `mcp__plugin_ask-redis_ask-redis__review` tool" in body

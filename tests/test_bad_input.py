@@ -57,7 +57,7 @@ def test_a_reply_that_is_not_a_message_is_an_api_error_result(body, stream, tmp_
         result = run(["--json", *flags, "hi"], tmp_path, ANTHROPIC_BASE_URL=standin.url)
     assert result.returncode == 1
     out = json.loads(result.stdout)  # scripts still get their result object
-    assert out["subtype"] == "error_api" and out["is_error"] is True
+    assert out["subtype"] == "error_during_execution" and out["ask_redis_subtype"] == "error_api" and out["is_error"] is True
     assert "not a Messages API response" in out["result"] and "ANTHROPIC_BASE_URL" in out["result"]
     assert "Traceback" not in result.stderr.decode()
 
@@ -77,7 +77,8 @@ def long_answer():
 @pytest.mark.parametrize("output_format", ["text", "stream-json"])
 def test_a_closed_stdout_pipe_ends_quietly(output_format, tmp_path):
     with StandIn(responses=[long_answer()]) as standin:
-        process = subprocess.Popen(ASK_REDIS + ["--output-format", output_format, "hi"], cwd=tmp_path,
+        partial = ["--include-partial-messages"] if output_format == "stream-json" else []
+        process = subprocess.Popen(ASK_REDIS + ["--output-format", output_format, *partial, "hi"], cwd=tmp_path,
                                    env=environment(tmp_path, ANTHROPIC_BASE_URL=standin.url),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         first = process.stdout.readline()  # like `| head -1`
@@ -409,7 +410,7 @@ def test_no_api_key_with_a_json_format_prints_an_error_result_not_a_text_report(
     lines = result.stdout.decode().splitlines()
     assert len(lines) == 1
     out = json.loads(lines[0])
-    assert out["type"] == "result" and out["is_error"] is True and out["subtype"] == "error_setup"
+    assert out["type"] == "result" and out["is_error"] is True and out["subtype"] == "error_during_execution" and out["ask_redis_subtype"] == "error_setup"
     assert out["result"].startswith("no API key") and "ask-redis review --format json" in out["result"]
 
 
@@ -425,13 +426,14 @@ def test_ctrl_c_mid_answer_still_gives_scripts_a_cancelled_result(output_format,
     with StandIn(responses=[slow_answer()], chunk_delay=0.05) as standin:
         # Ctrl-C's default action, as under a terminal, even when the suite itself runs with SIGINT ignored
         # (started in the background by a non-interactive shell, as CI runners and nohup do).
-        process = subprocess.Popen(ASK_REDIS + ["--output-format", output_format, "hi"], cwd=tmp_path,
+        partial = ["--include-partial-messages"] if output_format == "stream-json" else []
+        process = subprocess.Popen(ASK_REDIS + ["--output-format", output_format, *partial, "hi"], cwd=tmp_path,
                                    env=environment(tmp_path, ANTHROPIC_BASE_URL=standin.url),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         seen = b""
         if output_format == "stream-json":
-            while b'"type":"text"' not in seen:  # the answer is arriving
+            while b'"text_delta"' not in seen:  # the answer is arriving
                 seen += process.stdout.readline()
         else:
             while not standin.requests:  # the call is under way
@@ -441,7 +443,7 @@ def test_ctrl_c_mid_answer_still_gives_scripts_a_cancelled_result(output_format,
         out, err = process.communicate(timeout=30)
     assert process.returncode == 130
     last = json.loads((seen + out).decode().strip().splitlines()[-1])
-    assert last["type"] == "result" and last["subtype"] == "error_cancelled" and last["is_error"] is True
+    assert last["type"] == "result" and last["subtype"] == "error_during_execution" and last["ask_redis_subtype"] == "error_cancelled" and last["is_error"] is True
     assert "Traceback" not in err.decode() and err.decode().strip().endswith("ask-redis: cancelled")
 
 

@@ -76,9 +76,9 @@ def test_stream_json_is_one_event_per_line(tmp_path):
     result, _ = replay_over_loopback("review-streamed", tmp_path, extra_args=("--output-format", "stream-json"))
     events = [json.loads(line) for line in result.stdout.splitlines()]
     kinds = [e["type"] for e in events]
-    assert kinds[0] == "start" and kinds[-1] == "result"
-    assert kinds.count("tool_call") == kinds.count("tool_result") == 4
-    assert "text" in kinds and "usage" in kinds
+    assert kinds[0] == "system" and events[0]["subtype"] == "init" and kinds[-1] == "result"
+    tool_uses = [b for e in events if e["type"] == "assistant" for b in e["message"]["content"] if b["type"] == "tool_use"]
+    assert len(tool_uses) == kinds.count("user") == 4
 
 
 def test_unreachable_api_is_one_line(tmp_path):
@@ -165,7 +165,7 @@ def test_an_unreachable_redis_stops_the_run_before_any_api_call(output_format, t
     assert "pw-never-shown-5" not in result.stdout + result.stderr
     if output_format == "json":
         out = json.loads(result.stdout)
-        assert out["subtype"] == "error_setup" and out["result"].startswith("--redis-url: cannot use redis://:[REDACTED]@127.0.0.1:")
+        assert out["subtype"] == "error_during_execution" and out["ask_redis_subtype"] == "error_setup" and out["result"].startswith("--redis-url: cannot use redis://:[REDACTED]@127.0.0.1:")
     else:
         assert result.stdout == ""
         assert result.stderr.strip().startswith("ask-redis: error: --redis-url: cannot use redis://:[REDACTED]@127.0.0.1:")

@@ -107,7 +107,7 @@ def test_expert_runs_the_loop_with_progress_and_structured_result(repo):
     assert result.is_error is False, first_text(result)
     assert first_text(result) == answer
     out = result.structured_content
-    assert out["type"] == "result" and out["subtype"] == "success" and out["schema_version"] == 1
+    assert out["type"] == "result" and out["subtype"] == "success" and out["ask_redis_subtype"] == "success" and out["schema_version"] == 2
     assert out["result"] == answer and out["num_turns"] == 2 and out["stop_reason"] == "end_turn"
     assert out["usage"]["input_tokens"] == 2500 and out["usage"]["output_tokens"] == 100
     assert out["total_cost_usd"] == pytest.approx((2500 * 3 + 100 * 15) / 1e6)
@@ -192,7 +192,7 @@ def test_api_failure_is_an_error_result_without_the_key(repo):
         (result, tools), stderr = run(scenario, server_env(ANTHROPIC_API_KEY=API_KEY, ANTHROPIC_BASE_URL=standin.url, ASK_REDIS_MODEL=MODEL), repo)
     assert result.is_error
     assert first_text(result) == "ask-redis: error_api: the API key was rejected; check ANTHROPIC_API_KEY (HTTP 401: invalid x-api-key)"
-    assert result.structured_content["subtype"] == "error_api" and result.structured_content["is_error"] is True
+    assert result.structured_content["ask_redis_subtype"] == "error_api" and result.structured_content["is_error"] is True
     assert API_KEY not in json.dumps(result.model_dump(mode="json")) + stderr
     assert {t.name for t in tools} >= READ_ONLY_TOOLS
 
