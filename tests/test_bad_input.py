@@ -531,7 +531,7 @@ def test_an_api_that_always_fails_is_said_on_stderr_in_every_format(output_forma
     assert result.returncode == 1
     [line] = result.stderr.decode().splitlines()
     final = json.loads(result.stdout.decode().splitlines()[-1])
-    assert final["type"] == "result" and final["subtype"] == "error_api"
+    assert final["type"] == "result" and final["subtype"] == "error_during_execution" and final["ask_redis_subtype"] == "error_api"
     assert line == f"ask-redis: error: {final['result']}" and "HTTP 500: Internal server error" in line
 
 
