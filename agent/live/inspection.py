@@ -676,8 +676,9 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
     quota = -(-budget // len(segments)) if budget else None
     scan_count = min(scan_count, ROUND_KEYS, quota or ROUND_KEYS) if spread else min(scan_count, max(ROUND_KEYS, 1))
     # Where each segment stopped (its cursor before the last SCAN) and where it ends: the search walks the rest.
-    resume: list[tuple[int, float]] = []
+    resume: list[tuple[int | None, float, list[bytes]]] = []
     segment, taken_here = 0, 0
+    taken: set[bytes] = set()
     # With MATCH/TYPE a SCAN call can return few keys: cap the calls so the walk stays bounded.
     max_scans = None if not budget or spread else max(10, 4 * budget // scan_count)
     sampled, scans, complete, out_of_time = 0, 0, False, False
@@ -699,6 +700,9 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
                 limit = budget - sampled if budget else None
                 if spread:
                     limit = min(limit, quota - taken_here)
+                if spread:  # a call that ran past its stretch may return keys the next stretch samples too
+                    keys = [k for k in keys if k not in taken]
+                    taken.update(keys)
                 truncated = limit is not None and len(keys) > limit
                 left_over: list[bytes] = []
                 if truncated:
@@ -974,7 +978,8 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
             found.extend(result["found"])
 
     def described(rows: list[tuple[int, bytes, dict]]) -> list[dict[str, Any]]:
-        return [dict(info, key=key.decode("utf-8", "backslashreplace")) for _, key, info in sorted(rows, reverse=True)]
+        return [dict(info, key=key.decode("utf-8", "backslashreplace"))
+                for _, key, info in sorted(rows, key=lambda r: (r[0], r[1]), reverse=True)]
 
     top_memory = described(tally.top_memory)
     top_length = {k: described(v) for k, v in tally.top_length.items()}
@@ -1230,6 +1235,60 @@ def latency(conn: RedisConnection, top: int = 15) -> dict[str, Any]:
     ordered = sorted(((k, v) for k, v in commands.items() if v["calls"]), key=lambda c: -c[1]["usec"])[:top]
     return {"commands": dict(ordered), "events": events, "monitor_threshold_ms": thresholds,
             "own_calls_excluded": excluded}
+
+
+COMMANDLOG_TYPES = ("large-request", "large-reply")
+
+
+def version_gated(conn: RedisConnection, entries: int = 128) -> dict[str, Any]:
+    """The reads only some servers have, per primary: LATENCY LATEST events (everyone), COMMANDLOG large
+    requests and replies (Valkey 8.1+), HOTKEYS GET (Redis 8.6+: the result of a tracking session someone
+    else started; never started here, since that changes the server), CLUSTER SLOT-STATS (Valkey 8+
+    in cluster mode). What a server lacks is listed under `skipped`, with the version that has it."""
+    nodes = []
+    for node in conn.nodes:
+        server = server_identity(node)
+        have = features(server)
+        out: dict[str, Any] = {"node": node.name, "events": [], "commandlog": {}, "hotkeys": None, "slot_stats": None,
+                               "skipped": []}
+        try:
+            for event in node.call("LATENCY", "LATEST"):
+                out["events"].append({"event": _text(event[0]), "latest_ms": int(event[2]), "max_ms": int(event[3])})
+        except (RedisConnError, redis_safety.RefusedCommand):
+            pass
+        if have["commandlog"]:
+            for kind in COMMANDLOG_TYPES:
+                try:
+                    replies = node.call("COMMANDLOG", "GET", entries, kind)
+                except (RedisConnError, redis_safety.RefusedCommand) as error:
+                    out["skipped"].append(f"COMMANDLOG {kind}: {error}")
+                    continue
+                names: dict[str, int] = {}
+                for entry in replies or []:
+                    args = entry[3] if isinstance(entry, (list, tuple)) and len(entry) > 3 else []
+                    name = _command_name(list(args)) if isinstance(args, (list, tuple)) else "?"
+                    names[name] = names.get(name, 0) + 1
+                out["commandlog"][kind] = names
+        else:
+            out["skipped"].append("COMMANDLOG large-request/large-reply (Valkey 8.1+)")
+        if have["hotkeys"]:
+            try:
+                out["hotkeys"] = node.call("HOTKEYS", "GET")
+            except (RedisConnError, redis_safety.RefusedCommand) as error:
+                out["skipped"].append(f"HOTKEYS GET: {error}")
+        else:
+            out["skipped"].append("HOTKEYS (Redis 8.6+; on Valkey and older Redis, hot keys need an LFU policy and OBJECT FREQ)")
+        if conn.mode == "cluster" and have["slot_stats"]:
+            try:
+                out["slot_stats"] = node.call("CLUSTER", "SLOT-STATS", "ORDERBY", "key-count", "LIMIT", 10)
+            except (RedisConnError, redis_safety.RefusedCommand) as error:
+                out["skipped"].append(f"CLUSTER SLOT-STATS: {error}")
+        elif conn.mode == "cluster":
+            out["skipped"].append("CLUSTER SLOT-STATS (Valkey 8+)")
+        if not have["keysizes"]:
+            out["skipped"].append("INFO keysizes (Redis 8+)")
+        nodes.append(out)
+    return {"nodes": nodes}
 
 
 def format_slowlog(slow: dict[str, Any], lat: dict[str, Any]) -> str:
