@@ -36,6 +36,23 @@ def test_line_grants_the_allowlist_with_a_hashed_password(capsys, monkeypatch):
     assert not [w for w in words if w.startswith(("+@", "~", "&"))]
 
 
+def test_acl_list_is_an_opt_in_that_says_what_it_grants(capsys, monkeypatch):
+    code, out, err = run(capsys, "--password-stdin", stdin="pw\n", monkeypatch=monkeypatch)
+    assert "+acl|list" not in out.split() and "+xinfo|stream" not in out.split()
+    code, out, err = run(capsys, "--password-stdin", "--nopass-check", stdin="pw\n", monkeypatch=monkeypatch)
+    assert code == 0 and "+acl|list" in out.split() and "password hashes" in err
+
+
+def test_versions_gate_what_the_line_grants():
+    valkey = redis_acl.setuser_words("u", "0" * 64, redis_acl._version("valkey-8.1"))
+    assert "+commandlog|get" in valkey and "+client|no-touch" in valkey and "+hotkeys|get" not in valkey
+    old_valkey = redis_acl.setuser_words("u", "0" * 64, redis_acl._version("valkey 8.0"))
+    assert "+commandlog|get" not in old_valkey and "+cluster|slot-stats" in old_valkey
+    redis8 = redis_acl.setuser_words("u", "0" * 64, redis_acl._version("8.6"))
+    assert "+hotkeys|get" in redis8 and "+commandlog|get" not in redis8
+    assert "+client|no-touch" not in redis_acl.setuser_words("u", "0" * 64, redis_acl._version("7.0"))
+
+
 def test_a_generated_password_goes_to_stderr_only(capsys):
     code, out, err = run(capsys)
     assert code == 0

@@ -35,6 +35,8 @@ def _seed(server, kind) -> None:
             pipe.expire(f"user:{i}:profile", 86_400)
     for i in range(20):
         pipe.xadd(f"events:{i}", {"kind": "signup"})
+    for i in range(3):  # just past hash-max-listpack-entries (512): what raising it would do is quantified
+        pipe.hset(f"wide:{i}", mapping={f"f{j}": j for j in range(560 + 20 * i)})
     pipe.execute()
     seed_dataset(admin)
     fields = {f"field:{j:06d}": "v" * 80 for j in range(BIG_HASH_FIELDS)}
@@ -161,6 +163,20 @@ def test_the_server_is_named_and_module_types_counted(live_server, ledger_home):
         assert namespaces["doc:*"]["keys"] == 30 and namespaces["bloom:*"]["keys"] == 30
     seen_ttl = sum(n["with_ttl"] for n in keyspace["namespaces"])
     assert keyspace["with_ttl"] == seen_ttl == live_server.admin().info("keyspace")["db0"]["expires"]
+
+
+def test_encoding_advice_scales_with_how_far_over_the_limit(live_server, ledger_home):
+    result = live_rules.inspect(live_server.url(), budget=None)
+    advice = [f for f in result.findings if f.rule_id == "over-compact-encoding"]
+    report = result.keyspace["limit_report"]["hash"]
+    if not result.keyspace["lengths_read"]:  # 7.0: lengths unknown, so no advice on them
+        assert not advice
+        return
+    # the 600-field hash (seed_dataset) and the three wide:* ones are just over 512; the 100,000-field one is far
+    assert report["just_over_limit"] == 4 and report["far_over_limit"] == 1
+    assert report["raise_to"] == 1024 and report["raise_converts"] == 4 and report["raise_saves_bytes"] > 0
+    assert len(advice) == 1 and "raising it to 1024 converts 4" in advice[0].evidence
+    assert any(f.rule_id == "big-key" and f.target == "big:hash" for f in result.findings)
 
 
 def test_the_inspector_account_reviews_without_a_refusal(live_server, ledger_home):

@@ -59,8 +59,8 @@ def test_keyspace_shows_shapes_never_values(tools, redis_standalone, tmp_path):
     assert "user:*:name: 300 keys" in text
     assert "session:*: 20 keys" in text  # hex ids fold into one namespace
     # 7.0 has no CLIENT NO-TOUCH: no length reads, sizes by MEMORY USAGE, and the output says so
-    assert re.search(r"blob:large \(string, [\d.]+ KB, no TTL", text)
-    assert re.search(r"big:hash \(hash, [\d.]+ KB, hashtable", text)
+    assert re.search(r"blob:large \(string, [\d.]+ KiB, no TTL", text)
+    assert re.search(r"big:hash \(hash, [\d.]+ KiB, hashtable", text)
     assert "length reads" in text and "skipped" in text
     assert "big keys" in text
     for secret in ("value-that-must-never-be-shown", "do-not-show", "signup", "name-1", "xxxx"):

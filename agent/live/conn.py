@@ -271,6 +271,7 @@ class KeyPipeline:
         self._templates: dict[tuple, tuple[bytes, int]] = {}
         self._buf = b""
         self._pos = 0
+        self.errors = 0  # error replies read so far
 
     def scan(self, cursor: int, *, match: str | None = None, count: int = 1000, type_: str | None = None) -> None:
         """Queue SCAN cursor [MATCH m] COUNT n [TYPE t]; read() returns (next_cursor, [key bytes])."""
@@ -359,6 +360,7 @@ class KeyPipeline:
                 elif kind == 36 or kind == 95:  # nil: RESP2 $-1, RESP3 _
                     append(None)
                 elif kind == 45:  # '-'
+                    self.errors += 1
                     append(ResponseError(line[1:].decode("utf-8", "replace")))
                 else:
                     raise ConnectionError(f"unexpected reply {line[:20]!r} in a one-line pipeline")

@@ -43,15 +43,15 @@ def _text(value: Any) -> str:
 
 
 def human_bytes(n: float | int | None) -> str:
-    """1536 -> '1.5 KB' (binary units, as Redis reports them)."""
+    """1536 -> '1.5 KiB' (binary units, named as such)."""
     if n is None:
         return "?"
     n = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1024 or unit == "TB":
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
-    return f"{n:.1f} TB"
+    return f"{n:.1f} TiB"
 
 
 def human_seconds(s: float | int | None) -> str:
@@ -635,17 +635,13 @@ def own_counts(node: Node, in_flight: str | None = None) -> dict[str, Any]:
     return ledger.add(node.prior, node.lookups["hits"], node.lookups["misses"], calls)
 
 
-def _count_lookups(node: Node, replies: list[Any], missing: Any) -> None:
-    """Keyspace hits and misses of key reads: an error reply (NOPERM) counts neither."""
-    hits = misses = 0
-    for reply in replies:
-        if reply.__class__ is ResponseError or isinstance(reply, Exception):
-            continue
-        if reply == missing or reply is None:
-            misses += 1
-        else:
-            hits += 1
-    node.lookups["hits"] += hits
+def _count_lookups(node: Node, replies: list[Any], missing: Any, errors: bool = True) -> None:
+    """Keyspace hits and misses of key reads: an error reply (NOPERM) counts neither. `errors` False:
+    the caller knows there was no error reply (the common case, counted in C by list.count)."""
+    if errors:
+        replies = [r for r in replies if not isinstance(r, Exception)]
+    misses = replies.count(missing) + (replies.count(None) if missing is not None else 0)
+    node.lookups["hits"] += len(replies) - misses
     node.lookups["misses"] += misses
 
 
@@ -674,7 +670,7 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
     offset = random.random()
     segments = [(offset + j) / SEGMENTS for j in range(SEGMENTS)] if spread else [0.0]
     quota = -(-budget // len(segments)) if budget else None
-    scan_count = min(scan_count, ROUND_KEYS, quota or ROUND_KEYS) if spread else min(scan_count, max(ROUND_KEYS, 1))
+    scan_count = min(scan_count, ROUND_KEYS, quota or ROUND_KEYS) if spread else scan_count
     # Where each segment stopped (its cursor before the last SCAN) and where it ends: the search walks the rest.
     resume: list[tuple[int | None, float, list[bytes]]] = []
     segment, taken_here = 0, 0
@@ -689,6 +685,7 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
     first_in_flight: list[bytes] = []           # keys whose first pass was sent last round
     second_in_flight: list[Any] | None = None   # [keys, first replies, kinds, types queued] sent last round
     with node.key_pipeline() as pipe:
+        errors_seen = 0
         pipe.scan(cursor, match=match, count=scan_count, type_=type_filter)
         pipe.flush()
         while scan_in_flight or first_in_flight or second_in_flight:
@@ -733,14 +730,18 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
             if first_in_flight:
                 first = pipe.read()
                 # An error reply to TYPE leaves the kind unknown: the key counts as an error via its memory.
-                kinds = [_kind(k) for k in first[0::3]]
-                _count_lookups(node, first[0::3], b"none")
-                _count_lookups(node, first[2::3], -2)
+                kinds = [_KINDS.get(k) or _kind(k) for k in first[0::3]]
+                errors = pipe.errors != errors_seen
+                errors_seen = pipe.errors
+                _count_lookups(node, first[0::3], b"none", errors)
+                _count_lookups(node, first[2::3], -2, errors)
                 measured = [first_in_flight, first, kinds, None]
             second = {kind: pipe.read() for kind in second_in_flight[3]} if second_in_flight else None
             if second:
+                errors = pipe.errors != errors_seen
+                errors_seen = pipe.errors
                 for replies in second.values():
-                    _count_lookups(node, replies, 0)
+                    _count_lookups(node, replies, 0, errors)
             if scanning:
                 if pause:
                     time.sleep(pause)

@@ -63,7 +63,7 @@ CLIENTS_NEAR_MAX = _rule(
     checklist=5)
 FRAGMENTATION = _rule(
     "memory-fragmentation", Severity.MEDIUM, "High memory fragmentation",
-    "RSS is well above what Redis uses (MEMORY DOCTOR's threshold: ratio > 1.4 and > 10 MB wasted).",
+    "RSS is well above what Redis uses (MEMORY DOCTOR's threshold: ratio > 1.4 and > 10 MiB wasted).",
     "Enable activedefrag (jemalloc builds), or restart/fail over during a quiet window; avoid churn of very different value sizes.",
     checklist=9)
 NO_PERSISTENCE = _rule(
@@ -98,7 +98,7 @@ LATENCY_MONITOR_OFF = _rule(
     checklist=9)
 BIG_KEY = _rule(
     "big-key", Severity.MEDIUM, "Big key",
-    "A big key (string > 100 KB, hash > 5000 fields, set/list/zset > 1000 elements) makes every whole read or delete of it slow and unbalances Cluster slots.",
+    "A big key (string > 100 KiB, hash > 5000 fields, set/list/zset > 1000 elements, or any key over 1 MiB of memory) makes every whole read or delete of it slow and unbalances Cluster slots.",
     "Split it (bucket by id hash), read it with ranges/scans, and delete it with UNLINK.",
     checklist=2)
 OVER_ENCODING_LIMIT = _rule(
@@ -113,7 +113,7 @@ PEAK_MEMORY = _rule(
     checklist=8)
 CLIENT_BUFFERS = _rule(
     "big-client-buffers", Severity.MEDIUM, "Client buffers are big",
-    "Normal clients use more than 200 KB of buffers each on average (MEMORY DOCTOR's threshold): big replies (whole-collection reads) or slow readers, such as pub/sub consumers or MONITOR.",
+    "Normal clients use more than 200 KiB of buffers each on average (MEMORY DOCTOR's threshold): big replies (whole-collection reads) or slow readers, such as pub/sub consumers or MONITOR.",
     "Find the clients in CLIENT LIST (omem, qbuf), read collections in ranges, and set client-output-buffer-limit.",
     checklist=5)
 FSYNC_ALWAYS = _rule(
