@@ -249,7 +249,7 @@ def format_overview(data: dict[str, Any]) -> str:
                      f"evicted {st['evicted_keys']}, expired {st['expired_keys']}, {st['ops_per_sec']} ops/s, "
                      f"rejected connections {st['rejected_connections']}")
         excluded = st.get("excluded") or {}
-        if excluded.get("calls"):
+        if excluded.get("hits") or excluded.get("misses"):
             lines.append(f"  (without ask-redis's own reads: {excluded['hits']} hits, {excluded['misses']} misses, "
                          f"{excluded['calls']} calls from its inspections of this server run)")
         lines.append(f"clients: {c['connected']} connected of maxclients {c['max']}, {c['blocked']} blocked")
