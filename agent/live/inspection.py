@@ -553,7 +553,7 @@ SEGMENTS = 64
 # Gentleness: keys per pipelined round, and the share of wall time the walk rests so that other clients
 # keep the CPU and the event loop (measured by bench/bench_keyspace.py against redis-cli --memkeys).
 ROUND_KEYS = 250
-REST_SHARE = 0.3
+REST_SHARE = 0.25
 REST_SLICE = 0.01
 # When the sample explains less of used_memory_dataset than this (beyond its own uncertainty), the walk
 # goes on over the rest of the keyspace with MEMORY USAGE alone (no keyspace hits) to find what it missed.
@@ -793,13 +793,13 @@ def _keysizes(node: Node) -> dict[str, int] | None:
         return None
     largest: dict[str, int] = {}
     for name, value in info.items():
-        match = re.fullmatch(r"db\d+_distrib_(\w+?)s?_(?:sizes|items|len)", _text(name))
+        match = re.fullmatch(r"db\d+_distrib_([a-z]+)_(?:sizes|items|len)", _text(name))
         if not match:
             continue
         buckets = value if isinstance(value, dict) else dict(
             part.split("=", 1) for part in _text(value).split(",") if "=" in part)
         sizes = [_bucket_size(_text(k)) for k, count in buckets.items() if int(_text(count) or 0) > 0]
-        kind = {"string": "string", "list": "list", "set": "set", "zset": "zset", "hash": "hash"}.get(match.group(1))
+        kind = {"strings": "string", "lists": "list", "sets": "set", "zsets": "zset", "hashes": "hash"}.get(match.group(1))
         if kind and sizes:
             largest[kind] = max(largest.get(kind, 0), max(sizes))
     return largest
@@ -831,7 +831,7 @@ def _search_rest(node: Node, progress: dict[str, Any], tally: _Tally, need_bytes
         for cursor, end, left_over in progress["_resume"]:
             first = True
             while stopped is None:
-                if first and left_over and not scan_type:
+                if first and left_over:
                     keys = left_over
                 else:
                     if cursor is None:
@@ -857,7 +857,7 @@ def _search_rest(node: Node, progress: dict[str, Any], tally: _Tally, need_bytes
                 elif time.perf_counter() - started >= time_limit:
                     stopped = "time"
                 pacer.tick()
-                if first and left_over and not scan_type:
+                if first and left_over:
                     first = False
                     continue
                 first = False
@@ -958,7 +958,9 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
         progress["memory"] = estimate = _memory_estimate(node, progress, tally)
         keysizes = _keysizes(node) if features(node.server)["keysizes"] else None
         progress["keysizes_largest"] = keysizes
-        missed_types = sorted(k for k, size in (keysizes or {}).items() if size > _largest_seen(tally, k))
+        # A type whose biggest key (by INFO keysizes) is a big key the sample did not see
+        missed_types = sorted(k for k, size in (keysizes or {}).items()
+                              if size >= BIG_KEY.get(k, 1 << 62) and size > _largest_seen(tally, k))
         if estimate is None or progress["complete"]:
             continue
         gap = estimate["dataset_bytes"] - estimate["estimate_bytes"] - estimate["margin_bytes"]
