@@ -813,8 +813,9 @@ def _bucket_size(label: str) -> int:
     return int(float(label)) if label.replace(".", "", 1).isdigit() else 0
 
 
-def _search_rest(node: Node, progress: dict[str, Any], tally: _Tally, need_bytes: float, scan_type: str | None,
-                 time_limit: float, rest_share: float) -> dict[str, Any]:
+def _search_rest(node: Node, resume: list[tuple[int | None, float, list[bytes]]], bits: int, dbsize: int,
+                 tally: _Tally, need_bytes: float, scan_type: str | None, time_limit: float,
+                 rest_share: float) -> dict[str, Any]:
     """Walk the cursor space the sample skipped with MEMORY USAGE alone (it counts no keyspace hits),
     and measure fully only the keys that explain missing memory. Stops once they explain `need_bytes`,
     at the time limit, or when the rest is walked."""
@@ -823,12 +824,11 @@ def _search_rest(node: Node, progress: dict[str, Any], tally: _Tally, need_bytes
     walked = found_bytes = 0
     floor = max(SEARCH_MIN_BYTES // 16, int(need_bytes / 50))  # a key worth a fiftieth of the gap
     seen: set[bytes] = set()
-    bits = progress["_bits"]
-    load = progress["dbsize"] / (1 << bits)  # keys per hash bucket
+    load = dbsize / (1 << bits)  # keys per hash bucket
     pacer = _Pacer(rest_share)
     stopped = None
     with node.key_pipeline() as pipe:
-        for cursor, end, left_over in progress["_resume"]:
+        for cursor, end, left_over in resume:
             first = True
             while stopped is None:
                 if first and left_over:
@@ -952,7 +952,7 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
     notes: list[str] = []
     found: list[dict[str, Any]] = []
     for node, progress in zip(conn.nodes, nodes):
-        resume, _ = progress.pop("_resume"), progress.pop("_bits")
+        resume, bits = progress.pop("_resume"), progress.pop("_bits")
         if match or type_filter:
             continue
         progress["memory"] = estimate = _memory_estimate(node, progress, tally)
@@ -972,9 +972,7 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
                 continue
             left = SEARCH_TIME_LIMIT if deadline is None else max(0.0, deadline - time.perf_counter())
             typed = missed_types[0] if len(missed_types) == 1 and features(node.server)["scan_type_free"] else None
-            progress["_resume"], progress["_bits"] = resume, _
-            result = _search_rest(node, progress, tally, max(gap, 1), typed, left, rest_share)
-            del progress["_resume"], progress["_bits"]
+            result = _search_rest(node, resume, bits, progress["dbsize"], tally, max(gap, 1), typed, left, rest_share)
             progress["search"] = dict(result, found=len(result["found"]), reason=(
                 f"keysizes shows {', '.join(missed_types)} keys bigger than any sampled" if missed_types else
                 f"the sample explains {estimate['explained']:.0%} of used_memory_dataset"))
