@@ -553,7 +553,8 @@ SEGMENTS = 64
 # Gentleness: keys per pipelined round, and the share of wall time the walk rests so that other clients
 # keep the CPU and the event loop (measured by bench/bench_keyspace.py against redis-cli --memkeys).
 ROUND_KEYS = 250
-REST_SHARE = 0.25
+REST_SHARE = 0.25  # a whole walk: its time matters too (bench target: <= 0.75x redis-cli --memkeys)
+REST_SHARE_BOUNDED = 0.5  # a bounded sample takes well under a second: it can afford to rest more
 REST_SLICE = 0.01
 # When the sample explains less of used_memory_dataset than this (beyond its own uncertainty), the walk
 # goes on over the rest of the keyspace with MEMORY USAGE alone (no keyspace hits) to find what it missed.
@@ -921,7 +922,7 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
                     type_filter: str | None = None, scan_count: int = 1000, pause: float = 0.0,
                     separator: str = ":", depth: int = 3, top: int = 10,
                     time_limit: float | None = None, search: bool = True,
-                    rest_share: float = REST_SHARE) -> dict[str, Any]:
+                    rest_share: float | None = None) -> dict[str, Any]:
     """Sample up to `budget` keys per primary (None or 0: the whole keyspace), spread over the SCAN
     cursor space, and for each batch pipeline TYPE, MEMORY USAGE, PTTL, then the length (only where
     CLIENT NO-TOUCH keeps it from refreshing LRU/LFU) and OBJECT ENCODING.
@@ -931,12 +932,15 @@ def sample_keyspace(conn: RedisConnection, budget: int | None = DEFAULT_BUDGET, 
     limits (from CONFIG GET), big-key counts, the memory estimate beside used_memory_dataset with its
     uncertainty, what a search of the rest found when much memory was unexplained, what the inspection
     added to the server's counters, and per-node progress. Key names appear; values never. `pause`
-    sleeps between SCAN batches; `rest_share` is the share of wall time the walk rests.
+    sleeps between SCAN batches; `rest_share` is the share of wall time the walk rests (default
+    REST_SHARE_BOUNDED with a budget, REST_SHARE for a whole walk).
     `time_limit` (seconds, all primaries together) ends the walk early, as a partial sample.
     """
     if scan_count < 1 or scan_count > redis_safety.MAX_SCAN_COUNT:
         raise ValueError(f"scan_count must be 1..{redis_safety.MAX_SCAN_COUNT}")
     tally = _Tally(top, separator.encode(), depth)
+    if rest_share is None:
+        rest_share = REST_SHARE_BOUNDED if budget else REST_SHARE
     deadline = time.perf_counter() + time_limit if time_limit else None
     before = {n.name: (dict(n.sent), dict(n.lookups)) for n in conn.nodes}
     for node in conn.nodes:
