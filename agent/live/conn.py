@@ -40,6 +40,7 @@ from redis.crc import key_slot
 from redis.exceptions import RedisError, ResponseError
 from redis.retry import Retry
 
+from ask_redis.live import ledger
 from ask_redis.live import safety as redis_safety
 from ask_redis.redact import MASK, redact
 
@@ -278,6 +279,7 @@ class KeyPipeline:
         self._templates: dict[tuple, tuple[bytes, int]] = {}
         self._buf = b""
         self._pos = 0
+        self.errors = 0  # error replies read so far
 
     def scan(self, cursor: int, *, match: str | None = None, count: int = 1000, type_: str | None = None) -> None:
         """Queue SCAN cursor [MATCH m] COUNT n [TYPE t]; read() returns (next_cursor, [key bytes])."""
@@ -288,6 +290,7 @@ class KeyPipeline:
         if type_:
             words += ["TYPE", type_]
         self._node._checked(words)
+        self._node.count("scan")
         self._out.append(_pack(words))
         self._expect.append(("scan", 1))
 
@@ -302,9 +305,12 @@ class KeyPipeline:
             # "%b" takes the key's bulk string once per prefix: one C-level format per key.
             heads = [(b"*%d\r\n" % (len(p) + 1) + b"".join(b"$%d\r\n%b\r\n" % (len(w), w.encode()) for w in p))
                      .replace(b"%", b"%%") for p in prefixes]
-            template = (b"".join(head + b"%b" for head in heads), len(prefixes))
+            names = [redis_safety.command_key(p) for p in prefixes]
+            template = (b"".join(head + b"%b" for head in heads), len(prefixes), names)
             self._templates[tuple(prefixes)] = template
-        pattern, width = template
+        pattern, width, names = template
+        for name in names:
+            self._node.count(name, len(keys))
         if keys:
             if width == 1:
                 self._out.append(b"".join([pattern % (b"$%d\r\n%b\r\n" % (len(k), k),) for k in keys]))
@@ -362,6 +368,7 @@ class KeyPipeline:
                 elif kind == 36 or kind == 95:  # nil: RESP2 $-1, RESP3 _
                     append(None)
                 elif kind == 45:  # '-'
+                    self.errors += 1
                     append(ResponseError(line[1:].decode("utf-8", "replace")))
                 else:
                     raise ConnectionError(f"unexpected reply {line[:20]!r} in a one-line pipeline")
@@ -375,16 +382,33 @@ class KeyPipeline:
 
 
 class _GentleMixin:
-    """After the usual handshake (AUTH, CLIENT SETNAME, SELECT), ask for CLIENT NO-TOUCH where it exists."""
+    """After the usual handshake (AUTH, CLIENT SETNAME, SELECT), ask for CLIENT NO-TOUCH where it exists.
+
+    Every handshake command is counted in `sent` (shared with the Node): they land in the server's
+    command statistics like any other call, and the inspection reports its own calls apart.
+    """
 
     no_touch: bool | None = None
 
+    def __init__(self, *args: Any, sent: dict[str, int] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._sent = sent if sent is not None else {}
+
     def on_connect_check_health(self, check_health: bool = True):
+        sent = self._sent
         super().on_connect_check_health(check_health=check_health)
+        handshake = ["client|setname"]
+        if self.password:
+            handshake.append("auth")
+        if self.db:
+            handshake.append("select")
+        for name in handshake:
+            sent[name] = sent.get(name, 0) + 1
         try:
             self.send_command("CLIENT", "NO-TOUCH", "ON", check_health=False)
             self.read_response()
             self.no_touch = True
+            sent["client|no-touch"] = sent.get("client|no-touch", 0) + 1  # a refused call is not counted
         except ResponseError:  # before 7.2 (unknown subcommand), or not granted by ACL
             self.no_touch = False
 
@@ -401,8 +425,10 @@ class GentleUnixConnection(_GentleMixin, _UnixConnection):
     pass
 
 
-def _client(target: Target, host: str | None = None, port: int | None = None) -> redis.Redis:
+def _client(target: Target, host: str | None = None, port: int | None = None,
+            sent: dict[str, int] | None = None) -> redis.Redis:
     kwargs: dict[str, Any] = dict(
+        sent=sent if sent is not None else {},
         username=target.username,
         password=target.password,
         db=target.db,
@@ -441,12 +467,23 @@ def _named(key: str, args: Sequence[Any]) -> tuple:
 class Node:
     """One server. `call`, `calls` and `per_key` are the only ways to send: each passes the allowlist."""
 
-    def __init__(self, name: str, client: redis.Redis, secrets: Sequence[str] = ()):
+    def __init__(self, name: str, client: redis.Redis, secrets: Sequence[str] = (), sent: dict[str, int] | None = None):
         self.name = name
         self._client = client
         self._secrets = list(secrets)
         self._flags: dict[str, Any] = {}
         self.notes: list[str] = []
+        # What this connection has made the server count: calls per command (commandstats names,
+        # handshakes included) and keyspace hits/misses of its key reads.
+        self.sent: dict[str, int] = sent if sent is not None else client.connection_pool.connection_kwargs.get("sent", {})
+        self.lookups = {"hits": 0, "misses": 0}
+        self.username: str | None = None
+        self.server: dict[str, Any] | None = None  # engine, version, mode, run_id (inspection.server_identity)
+        self.prior = ledger.empty()  # what earlier inspections from this machine added (ledger.prior)
+        self._recorded = False
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.sent[key] = self.sent.get(key, 0) + n
 
     def __repr__(self) -> str:
         return f"Node({self.name})"
@@ -466,6 +503,7 @@ class Node:
         try:
             for name in names:  # `config|get` on 7.0+; the container on 6.x
                 # "COMMAND INFO" as one word: redis-py has no callback for it, so the raw reply comes back.
+                self.count("command|info")
                 entries = self._client.execute_command("COMMAND INFO", name)
                 entry = entries[0] if entries else None
                 if entry and name != key and len(entry) > 9 and entry[9]:
@@ -496,6 +534,7 @@ class Node:
         ... as dicts and lists), then `redis_safety.scrub_reply`.
         """
         key = self._checked(args)
+        self.count(key)
         try:
             reply = self._client.execute_command(*_named(key, args))
         except (RedisError, OSError) as error:
@@ -505,6 +544,8 @@ class Node:
     def calls(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
         """Send several allowlisted commands in one pipeline; errors come back in place as exceptions."""
         keys = [self._checked(c) for c in commands]
+        for key in keys:
+            self.count(key)
         pipe = self._client.pipeline(transaction=False)
         for key, command in zip(keys, commands):
             pipe.execute_command(*_named(key, command))
@@ -527,6 +568,9 @@ class Node:
         prefixes = {prefix for prefix, _ in commands}
         for prefix in prefixes:
             self._checked([*prefix, "key"])
+        if not prefixes <= ONE_LINE_REPLIES:  # KeyPipeline counts its own
+            for prefix, _ in commands:
+                self.count(redis_safety.command_key(prefix))
         if prefixes <= ONE_LINE_REPLIES:
             with self.key_pipeline() as pipe:
                 for prefix, key in commands:
@@ -568,6 +612,10 @@ class Node:
             self._client.connection_pool.release(connection)
 
     def close(self) -> None:
+        if self.server and self.server.get("run_id") and not self._recorded:
+            self._recorded = True
+            ledger.record(self.server["run_id"], ledger.add(self.prior, self.lookups["hits"],
+                                                            self.lookups["misses"], self.sent))
         self._client.close()
         self._client.connection_pool.disconnect()
 
@@ -683,12 +731,16 @@ def connect(url: str) -> RedisConnection:
         seed.close()
         raise RedisConnError(f"cannot use {shown}: {error}") from None
     if not info.get("cluster_enabled"):
-        return RedisConnection(shown, mode, [seed], sentinel=sentinel)
-    try:
-        return _cluster(target, seed, shown)
-    except RedisConnError:
-        seed.close()
-        raise
+        conn = RedisConnection(shown, mode, [seed], sentinel=sentinel)
+    else:
+        try:
+            conn = _cluster(target, seed, shown)
+        except RedisConnError:
+            seed.close()
+            raise
+    for node in conn.nodes:
+        node.username = target.username  # the account's name only, for what it may be asked
+    return conn
 
 
 def _cluster(target: Target, seed: Node, shown: str) -> RedisConnection:

@@ -83,10 +83,31 @@ def _check_slowlog_get(args: list[str]) -> str | None:
     return None
 
 
-def _check_xinfo_stream(args: list[str]) -> str | None:
-    if len(args) > 1:
-        return "XINFO STREAM FULL returns entries (values); use XINFO STREAM key, XINFO GROUPS key"
+_COMMANDLOG_TYPES = ("slow", "large-request", "large-reply")
+
+
+def _check_commandlog_type(args: list[str]) -> str | None:
+    if args[-1].lower() not in _COMMANDLOG_TYPES:
+        return f"the log type is one of {', '.join(_COMMANDLOG_TYPES)}"
     return None
+
+
+def _check_commandlog_get(args: list[str]) -> str | None:
+    return _int_arg(args[0], 0, MAX_SLOWLOG_COUNT, "COMMANDLOG GET count") or _check_commandlog_type(args)
+
+
+def _check_slot_stats(args: list[str]) -> str | None:
+    words = [a.upper() for a in args]
+    if words[0] == "SLOTSRANGE" and len(args) == 3:
+        return _int_arg(args[1], 0, 16383, "the first slot") or _int_arg(args[2], 0, 16383, "the last slot")
+    if words[0] == "ORDERBY" and len(args) in (2, 4, 5):
+        rest = words[2:]
+        if rest and (rest[0] != "LIMIT" or len(rest) < 2 or _int_arg(args[3], 1, 16384, "LIMIT")):
+            return "usage: CLUSTER SLOT-STATS ORDERBY metric [LIMIT n] [ASC|DESC]"
+        if len(rest) == 3 and rest[2] not in ("ASC", "DESC"):
+            return "usage: CLUSTER SLOT-STATS ORDERBY metric [LIMIT n] [ASC|DESC]"
+        return None
+    return "usage: CLUSTER SLOT-STATS SLOTSRANGE start end | ORDERBY metric [LIMIT n] [ASC|DESC]"
 
 
 def _check_function_list(args: list[str]) -> str | None:
@@ -145,7 +166,6 @@ ALLOWED: dict[str, Rule] = {
     "scard": Rule(1, 1),
     "zcard": Rule(1, 1),
     "xlen": Rule(1, 1),
-    "xinfo|stream": Rule(1, 2, _check_xinfo_stream),
     "xinfo|groups": Rule(1, 1),
     "xinfo|consumers": Rule(2, 2),
     "cluster|info": Rule(0, 0),
@@ -170,6 +190,11 @@ ALLOWED: dict[str, Rule] = {
     "acl|list": Rule(0, 0),
     "acl|cat": Rule(0, 1),
     "acl|log": Rule(0, 1, _check_acl_log),
+    # Version-gated: the inspection asks for them only where the server has them (inspection.features).
+    "commandlog|get": Rule(2, 2, _check_commandlog_get),  # Valkey 8.1+
+    "commandlog|len": Rule(1, 1, _check_commandlog_type),  # Valkey 8.1+
+    "hotkeys|get": Rule(0, 0),  # Redis 8.6+: reads a tracking session's result; START/STOP/RESET are refused
+    "cluster|slot-stats": Rule(2, 5, _check_slot_stats),  # Valkey 8+, cluster mode
     "pubsub|numpat": Rule(0, 0),
     "pubsub|numsub": Rule(0, 20),
     "pubsub|channels": Rule(0, 1),
@@ -180,7 +205,7 @@ GLOB_ARGUMENTS = frozenset({"config|get", "pubsub|channels", "function|list"})
 ALLOWED_CONTAINERS = frozenset(name.split("|")[0] for name in ALLOWED if "|" in name)
 # Commands whose second word is a subcommand (allowlisted or not): they form `name|sub` keys.
 CONTAINERS = frozenset({name.split("|")[0] for name in ALLOWED if "|" in name} | {
-    "script", "debug", "xgroup", "object", "module", "pubsub", "function"})
+    "script", "debug", "xgroup", "object", "module", "pubsub", "function", "xinfo"})
 
 _VALUES = (
     "values are never read: use TYPE, STRLEN/HLEN/LLEN/SCARD/ZCARD/XLEN, OBJECT ENCODING and "
@@ -234,6 +259,12 @@ ALTERNATIVES: dict[str, str] = {
     "bgrewriteaof": "persistence is the operator's; use INFO persistence",
     "migrate": _WRITE,
     "object|help": "use OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT",
+    "xinfo|stream": "XINFO STREAM returns the first and last entries (values), FULL every entry; use XLEN key "
+    "and XINFO GROUPS key",
+    "hotkeys|start": "HOTKEYS START begins tracking on the server; ask the operator, then read HOTKEYS GET",
+    "hotkeys|stop": "HOTKEYS STOP changes the server's tracking; use HOTKEYS GET",
+    "hotkeys|reset": "HOTKEYS RESET loses the tracked keys; use HOTKEYS GET",
+    "commandlog|reset": "COMMANDLOG RESET loses the history; use COMMANDLOG GET / LEN",
 }
 for _name in ("eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro", "script", "function"):
     ALTERNATIVES.setdefault(_name, _SCRIPTS)
@@ -339,9 +370,17 @@ def allowed_summary() -> str:
     return ", ".join(_display(k) for k in ALLOWED)
 
 
+# Allowlist entries only some servers have: (engine, first version). ACL SETUSER refuses a command the
+# server does not know, so the ACL line adds them by version (ask_redis.live.acl).
+GATED: dict[str, tuple[str, tuple[int, int]]] = {
+    "commandlog|get": ("valkey", (8, 1)), "commandlog|len": ("valkey", (8, 1)),
+    "hotkeys|get": ("redis", (8, 6)), "cluster|slot-stats": ("valkey", (8, 0)),
+}
+
+
 def acl_rules() -> list[str]:
-    """ACL rules granting exactly the allowlist (`+info`, `+config|get`, ...)."""
-    return [f"+{key}" for key in ALLOWED]
+    """ACL rules granting the allowlist every server knows (`+info`, `+config|get`, ...)."""
+    return [f"+{key}" for key in ALLOWED if key not in GATED]
 
 
 def scrub_reply(key: str, reply: Any) -> Any:

@@ -63,7 +63,7 @@ CLIENTS_NEAR_MAX = _rule(
     checklist=5)
 FRAGMENTATION = _rule(
     "memory-fragmentation", Severity.MEDIUM, "High memory fragmentation",
-    "RSS is well above what Redis uses (MEMORY DOCTOR's threshold: ratio > 1.4 and > 10 MB wasted).",
+    "RSS is well above what Redis uses (MEMORY DOCTOR's threshold: ratio > 1.4 and > 10 MiB wasted).",
     "Enable activedefrag (jemalloc builds), or restart/fail over during a quiet window; avoid churn of very different value sizes.",
     checklist=9)
 NO_PERSISTENCE = _rule(
@@ -98,14 +98,44 @@ LATENCY_MONITOR_OFF = _rule(
     checklist=9)
 BIG_KEY = _rule(
     "big-key", Severity.MEDIUM, "Big key",
-    "A big key (string > 100 KB, hash > 5000 fields, set/list/zset > 1000 elements) makes every whole read or delete of it slow and unbalances Cluster slots.",
+    "A big key (string > 100 KiB, hash > 5000 fields, set/list/zset > 1000 elements, or any key over 1 MiB of memory) makes every whole read or delete of it slow and unbalances Cluster slots.",
     "Split it (bucket by id hash), read it with ranges/scans, and delete it with UNLINK.",
     checklist=2)
 OVER_ENCODING_LIMIT = _rule(
-    "over-compact-encoding", Severity.LOW, "Collections past the listpack/intset limits",
-    "Keys just past hash/zset-max-listpack-entries or set-max-intset-entries switch to the general encoding, which costs several times the memory.",
-    "Keep such collections under the limit (split them), or raise the limit if the sizes are stable and small.",
+    "over-compact-encoding", Severity.LOW, "Collections just past the listpack/intset limits",
+    "Keys just past hash/zset-max-listpack-entries or set-max-intset-entries (up to twice the limit) switch to the general encoding, which costs several times the memory. Keys far past it are big keys, not an encoding question.",
+    "Raise the limit to the size given (the evidence says how many keys it converts and the memory it saves), or keep such collections under it.",
     checklist=2)
+PEAK_MEMORY = _rule(
+    "memory-peak-high", Severity.LOW, "Peak memory well above current use",
+    "used_memory_peak is more than 1.5x used_memory (MEMORY DOCTOR's threshold): RSS and fragmentation figures reflect the peak, and the instance needed that much memory once.",
+    "Find what filled memory at the peak (a big load, client buffers, a fork); size maxmemory for the peak, not the average.",
+    checklist=8)
+CLIENT_BUFFERS = _rule(
+    "big-client-buffers", Severity.MEDIUM, "Client buffers are big",
+    "Normal clients use more than 200 KiB of buffers each on average (MEMORY DOCTOR's threshold): big replies (whole-collection reads) or slow readers, such as pub/sub consumers or MONITOR.",
+    "Find the clients in CLIENT LIST (omem, qbuf), read collections in ranges, and set client-output-buffer-limit.",
+    checklist=5)
+FSYNC_ALWAYS = _rule(
+    "appendfsync-always", Severity.MEDIUM, "appendfsync always",
+    "Every write waits for an fsync: the slowest AOF setting, and LATENCY DOCTOR's first advice for latency spikes.",
+    "Use appendfsync everysec (at most one second of writes lost) unless every single write must survive a crash.",
+    checklist=10)
+SLOW_FORK = _rule(
+    "slow-fork", Severity.MEDIUM, "Slow fork for RDB/AOF rewrite",
+    "The last fork (latest_fork_usec) blocked the server for long: LATENCY DOCTOR warns past about 10 ms per GB (transparent huge pages, a VM without fast fork, a big dataset).",
+    "Disable transparent huge pages (echo never > /sys/kernel/mm/transparent_hugepage/enabled), persist from a replica, or shrink the dataset.",
+    checklist=10)
+LATENCY_EVENTS = _rule(
+    "latency-events", Severity.MEDIUM, "Latency monitor events",
+    "The latency monitor recorded events over its threshold: expire or eviction cycles (mass expiry or eviction), big deletions (del/unlink of big keys), fork, AOF fsync.",
+    "Spread expiries (add jitter to TTLs), delete big keys with UNLINK and lazyfree-lazy-* yes, size maxmemory for the working set; see LATENCY DOCTOR.",
+    checklist=9)
+COMMANDLOG_ENTRIES = _rule(
+    "commandlog-large", Severity.MEDIUM, "Large requests or replies in the command log",
+    "Valkey's COMMANDLOG recorded commands with large requests or large replies: whole-collection reads, huge values or multi-key calls that move megabytes through the event loop.",
+    "Look at the commands listed: read collections in ranges (HSCAN, LRANGE with bounds), split big values, batch smaller.",
+    checklist=9)
 CACHE_NO_TTL = _rule(
     "cache-keys-without-ttl", Severity.MEDIUM, "Cache-like namespace with keys without TTL",
     "Keys in a cache/session namespace without a TTL never expire: orphan data that only eviction can remove.",
@@ -145,7 +175,8 @@ CACHED_SCRIPTS = _rule(
 RULES = [MAXMEMORY_UNSET, MEMORY_NEAR_LIMIT, NOEVICTION_CACHE, VOLATILE_FEW_TTL, EVICTIONS, LOW_HIT_RATIO,
          REJECTED_CONNECTIONS, CLIENTS_NEAR_MAX, FRAGMENTATION, NO_PERSISTENCE, AOF_OFF, PERSISTENCE_FAILING,
          SLOWLOG_ENTRIES, KEYS_IN_SLOWLOG, LATENCY_MONITOR_OFF, BIG_KEY, OVER_ENCODING_LIMIT, CACHE_NO_TTL,
-         KEYS_NO_TTL, NO_NAMESPACE, NOPASS_USER, REPLICATION_LINK, NO_REPLICA, CACHED_SCRIPTS]
+         KEYS_NO_TTL, NO_NAMESPACE, NOPASS_USER, REPLICATION_LINK, NO_REPLICA, CACHED_SCRIPTS, PEAK_MEMORY,
+         CLIENT_BUFFERS, FSYNC_ALWAYS, SLOW_FORK, LATENCY_EVENTS, COMMANDLOG_ENTRIES]
 
 CACHE_LIKE = re.compile(r"(?i)cache|session|tmp|temp|throttle|rate|otp|token")
 FRAGMENTATION_RATIO = 1.4
@@ -154,6 +185,11 @@ DOCTOR_MIN_USED = 5 * 1024 * 1024
 MIN_READS_FOR_HIT_RATIO = 100
 MAX_NAMESPACE_FINDINGS = 10
 MAX_BIG_KEY_FINDINGS = 10
+PEAK_RATIO = 1.5
+CLIENT_BUFFER_BYTES = 200 * 1024
+FORK_MS_PER_GB = 10
+FORK_MIN_MS = 50
+BIG_BY_MEMORY_UNREAD = 100 * 1024  # any key of a server whose lengths were not read (no NO-TOUCH)
 SLOWLOG_ENTRIES_READ = 1000  # the allowlist's ceiling for SLOWLOG GET
 
 
@@ -164,6 +200,7 @@ class LiveResult:
     overview: dict[str, Any] | None = None
     keyspace: dict[str, Any] | None = None
     slowlog: dict[str, Any] | None = None
+    gated: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # the instance could not be inspected at all
 
@@ -238,6 +275,20 @@ def check_overview(result: LiveResult, data: dict[str, Any], keyspace: dict[str,
             result.add(NO_REPLICA, name, "role master, 0 connected replicas, not Cluster or Sentinel")
         if (node["cached_scripts"] or 0) > 10:
             result.add(CACHED_SCRIPTS, name, f"number_of_cached_scripts {node['cached_scripts']}")
+        used, peak = memory["used_bytes"] or 0, memory["peak_bytes"] or 0
+        if used >= DOCTOR_MIN_USED and peak > PEAK_RATIO * used:
+            result.add(PEAK_MEMORY, name, f"used_memory_peak {_mb(peak)} is {peak / used:.1f}x used_memory {_mb(used)}")
+        buffers, connected = memory.get("clients_normal_bytes") or 0, clients["connected"] or 0
+        if connected and buffers / connected > CLIENT_BUFFER_BYTES:
+            result.add(CLIENT_BUFFERS, name, f"mem_clients_normal {_mb(buffers)} over {connected} clients "
+                       f"({_mb(buffers / connected)} each)")
+        if persistence["aof_enabled"] and persistence["appendfsync"] == "always":
+            result.add(FSYNC_ALWAYS, name, "appendonly yes, appendfsync always")
+        fork_ms = (node.get("latest_fork_usec") or 0) / 1000
+        gigabytes = max(used / (1 << 30), 0.1)
+        if fork_ms > FORK_MIN_MS and fork_ms / gigabytes > FORK_MS_PER_GB:
+            result.add(SLOW_FORK, name, f"latest_fork_usec {fork_ms:.0f} ms for {_mb(used)} "
+                       f"({fork_ms / gigabytes:.0f} ms per GB)")
 
 
 def _cache_like_namespaces(keyspace: dict[str, Any] | None) -> list[str]:
@@ -246,24 +297,37 @@ def _cache_like_namespaces(keyspace: dict[str, Any] | None) -> list[str]:
     return [ns["pattern"] for ns in keyspace["namespaces"] if CACHE_LIKE.search(ns["pattern"])]
 
 
+def _size(row: dict[str, Any]) -> str:
+    if row["length"] is None:
+        return f"{_mb(row['memory'])} (MEMORY USAGE; length not read)"
+    size = _mb(row["length"]) if row["type"] == "string" else f"{row['length']} elements"
+    return f"{size}, {_mb(row['memory'])}"
+
+
 def check_keyspace(result: LiveResult, data: dict[str, Any]) -> None:
     thresholds = data["big_key_thresholds"]
-    big = []
-    for kind, rows in data["top_length"].items():
-        for row in rows:
-            if row["length"] is not None and row["length"] > thresholds.get(kind, 1 << 62):
-                big.append(row)
-    big.sort(key=lambda r: -r["memory"])
-    for row in big[:MAX_BIG_KEY_FINDINGS]:
-        size = _mb(row["length"]) if row["type"] == "string" else f"{row['length']} elements"
-        result.add(BIG_KEY, row["key"], f"{row['type']} {size}, {_mb(row['memory'])} ({row['node']})")
-    extra = sum(data["big_keys"].values()) - len(big[:MAX_BIG_KEY_FINDINGS])
+    by_memory = data.get("big_key_bytes", 1 << 20) if data.get("lengths_read", True) else BIG_BY_MEMORY_UNREAD
+    big: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in [r for rows in data["top_length"].values() for r in rows] + data["top_memory"]:
+        over = row["length"] is not None and row["length"] > thresholds.get(row["type"], 1 << 62)
+        if over or row["memory"] > by_memory:
+            big[(row["node"], row["key"])] = row
+    rows = sorted(big.values(), key=lambda r: -r["memory"])
+    for row in rows[:MAX_BIG_KEY_FINDINGS]:
+        outside = "; found by the search, outside the sample" if row.get("found_by") else ""
+        result.add(BIG_KEY, row["key"], f"{row['type']} {_size(row)} ({row['node']}){outside}")
+    extra = sum(data["big_keys"].values()) - len(rows[:MAX_BIG_KEY_FINDINGS])
     if extra > 0:
         result.notes.append(f"{extra} more big keys in the sample than listed")
     for kind, report in data["limit_report"].items():
-        if report["over_limit"]:
-            result.add(OVER_ENCODING_LIMIT, f"{kind} keys", f"{report['over_limit']} {kind} keys over "
-                       f"{report['entries_limit']} entries use the general encoding")
+        if report.get("raise_to"):  # only keys just past the limit: far past it they are big keys
+            limit_name = {"hash": "hash-max-listpack-entries", "zset": "zset-max-listpack-entries",
+                          "set": "set-max-listpack-entries"}.get(kind, f"{kind} limit")
+            result.add(OVER_ENCODING_LIMIT, f"{kind} keys",
+                       f"{report['just_over_limit']} sampled {kind} keys are just over {limit_name} "
+                       f"{report['entries_limit']}: raising it to {report['raise_to']} converts "
+                       f"{report['raise_converts']} of them and saves about {_mb(report['raise_saves_bytes'])} "
+                       f"(x{data.get('scale', 1.0):.1f} for the whole keyspace)")
 
     no_ttl = [ns for ns in data["namespaces"] if ns["keys"] and ns["with_ttl"] == 0 and ns["pattern"] != "(no prefix)"]
     no_ttl.sort(key=lambda ns: (-bool(CACHE_LIKE.search(ns["pattern"])), -ns["keys"]))
@@ -275,16 +339,59 @@ def check_keyspace(result: LiveResult, data: dict[str, Any]) -> None:
         result.add(NO_NAMESPACE, "(no prefix)", f"{bare['keys']} of {data['sampled']} sampled keys have no ':' prefix")
 
 
+def _keyspace_notes(data: dict[str, Any]) -> list[str]:
+    """What the review says about its own sample: touches, memory explained, the search, what it added."""
+    from ask_redis.live.inspection import human_bytes
+
+    notes = list(data.get("notes", []))
+    for node in data["nodes"]:
+        memory = node.get("memory")
+        if memory:
+            margin = f" ± {human_bytes(memory['margin_bytes'])}" if memory["margin_bytes"] else ""
+            notes.append(f"{node['node']}: {node['sampled']} of {node['dbsize']} keys sampled"
+                         f"{' (spread over the cursor space)' if node.get('spread') else ''}; they add up to "
+                         f"{human_bytes(memory['estimate_bytes'])}{margin} of used_memory_dataset "
+                         f"{human_bytes(memory['dataset_bytes'])}")
+        search = node.get("search")
+        if search:
+            notes.append(f"{node['node']}: searched the rest because {search['reason']}: {search['walked']} more "
+                         f"keys, {search['found']} found holding {human_bytes(search['found_bytes'])}")
+    added = data.get("inspection_added")
+    if added:
+        notes.append(f"the sample added {added['hits']} keyspace hits, {added['misses']} misses and "
+                     f"{sum(added['calls'].values())} calls to the server's counters (every key read but MEMORY USAGE "
+                     "counts as a hit); the figures above were read before it, and later inspections from here "
+                     "subtract them")
+    return notes
+
+
+def check_gated(result: LiveResult, data: dict[str, Any]) -> None:
+    """Findings from the version-gated reads; what the server lacks becomes one note per node."""
+    for node in data["nodes"]:
+        name = node["node"]
+        if node["events"]:
+            worst = sorted(node["events"], key=lambda e: -e["max_ms"])[:5]
+            result.add(LATENCY_EVENTS, name, ", ".join(f"{e['event']} max {e['max_ms']} ms (latest {e['latest_ms']} ms)"
+                                                       for e in worst))
+        for kind, commands in node["commandlog"].items():
+            if commands:
+                top = ", ".join(f"{c} x{n}" for c, n in sorted(commands.items(), key=lambda i: -i[1])[:5])
+                result.add(COMMANDLOG_ENTRIES, name, f"COMMANDLOG {kind}: {sum(commands.values())} entries: {top}")
+        if node["skipped"]:
+            result.notes.append(f"{name}: skipped, not on this server: {'; '.join(node['skipped'])}")
+
+
 def check_slowlog(result: LiveResult, data: dict[str, Any]) -> None:
     commands = data["commands"]
     if not commands:
         return
     total = sum(g["count"] for g in commands.values())
     top = ", ".join(f"{name} x{g['count']} (max {g['max_us'] / 1000:.1f} ms)" for name, g in list(commands.items())[:5])
-    result.add(SLOWLOG_ENTRIES, "instance", f"{total} slow entries: {top}")
+    where = ", ".join(n["node"] for n in data.get("nodes", [])) or "instance"
+    result.add(SLOWLOG_ENTRIES, where, f"{total} slow entries: {top}")
     if "keys" in commands:
         g = commands["keys"]
-        result.add(KEYS_IN_SLOWLOG, "instance", f"KEYS x{g['count']}, max {g['max_us'] / 1000:.1f} ms, from "
+        result.add(KEYS_IN_SLOWLOG, where, f"KEYS x{g['count']}, max {g['max_us'] / 1000:.1f} ms, from "
                    + ", ".join(c or "?" for c in list(g["clients"])[:3]))
 
 
@@ -314,9 +421,23 @@ def inspect(url: str, budget: int = 10_000) -> LiveResult:
             result.error = f"overview failed: {error}"
             return result
         try:
+            result.gated = redis_inspect.version_gated(conn)
+        except (RedisConnError, RefusedCommand) as error:
+            result.notes.append(f"version-specific reads failed: {error}")
+        try:
             result.keyspace = redis_inspect.sample_keyspace(conn, budget)
         except (RedisConnError, RefusedCommand) as error:
             result.notes.append(f"keyspace sample failed: {error}")
+    for node in result.overview["nodes"]:
+        excluded = node["stats"].get("excluded") or {}
+        if excluded.get("calls"):
+            result.notes.append(f"{node['node']}: hit ratio and command counts are without {excluded['hits']} hits, "
+                                f"{excluded['misses']} misses and {excluded['calls']} calls that earlier ask-redis "
+                                "inspections from this machine added to this server run")
+    if result.keyspace is not None:
+        result.notes.extend(_keyspace_notes(result.keyspace))
+    if result.gated is not None:
+        check_gated(result, result.gated)
     check_overview(result, result.overview, result.keyspace)
     if result.keyspace is not None:
         check_keyspace(result, result.keyspace)

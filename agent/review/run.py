@@ -103,13 +103,30 @@ def _evidence_live(number: int, live) -> str | None:
     if number == 1 and keyspace:
         return f"{keyspace['sampled']} sampled keys in {len(keyspace['namespaces'])} namespaces, all prefixed"
     if number == 2 and keyspace:
-        return f"no big keys among {keyspace['sampled']} sampled keys"
+        searched = sum(n.get("search", {}).get("walked", 0) for n in keyspace["nodes"])
+        explained = [n["memory"]["explained"] for n in keyspace["nodes"] if n.get("memory")]
+        if explained and min(explained) < 0.5 and not searched:
+            return None  # most memory is in keys the sample did not see: no verdict
+        more = f" and {searched} more searched" if searched else ""
+        return f"no big keys among {keyspace['sampled']} sampled keys{more}"
     if number == 3 and keyspace:
-        with_ttl = keyspace["sampled"] - keyspace["ttl_buckets"].get("no TTL", 0)
-        return f"{with_ttl} of {keyspace['sampled']} sampled keys have a TTL; no cache namespace without one"
+        seen = sum(t["keys"] for t in keyspace["types"].values())
+        with_ttl = keyspace.get("with_ttl", seen - keyspace["ttl_buckets"].get("no TTL", 0))
+        return f"{with_ttl} of {seen} sampled keys have a TTL; no cache namespace without one"
     if number == 4:
-        return f"maxmemory-policy {memory['policy']}, {live.overview['totals']['keys_with_ttl']} of " \
-               f"{live.overview['totals']['keys']} keys with TTL, evicted {stats['evicted_keys']}"
+        # The policy only means something under a limit, and only fits the data it would evict.
+        totals = live.overview["totals"]
+        keys, with_ttl = totals["keys"], totals["keys_with_ttl"]
+        share = with_ttl / keys if keys else 0.0
+        policy = memory["policy"] or "?"
+        if not memory["maxmemory_bytes"]:
+            return None  # maxmemory 0: no policy ever runs
+        if policy.startswith("volatile-") and share < 0.5:
+            return None
+        if policy == "noeviction" and share >= 0.5:
+            return None
+        return (f"maxmemory {memory['maxmemory_bytes']} bytes with maxmemory-policy {policy}, {with_ttl} of {keys} "
+                f"keys with TTL ({share:.0%}), evicted {stats['evicted_keys']}")
     if number == 5:
         return f"{first['clients']['connected']} connected of maxclients {first['clients']['max']}, " \
                f"rejected {stats['rejected_connections']}"
