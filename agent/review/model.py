@@ -28,6 +28,7 @@ WHOLE_READS = {"hgetall", "smembers", "hkeys", "hvals"}
 RANGE_READS = {"lrange", "zrange", "zrevrange"}
 # Method names too common to join a call to a repository function by name alone.
 COMMON_NAMES = set("""
+extend insert discard setdefault encode decode strip lower upper replace wait sleep info warning exception
 get set add update append pop keys values items run call send close open read write delete remove put post
 start stop init main setup apply map filter reduce join split format load dump save next list dict str int len
 print log info debug warn error emit push then catch resolve reject find create build make new from to of
@@ -153,6 +154,7 @@ class FileFacts:
     cluster_local: list = field(default_factory=list)
     facts: Counter = field(default_factory=Counter)
     lua_scripts: int = 0
+    names_redis: bool = True  # the file itself names Redis (else only handles the program resolves count)
 
 
 # --- stage 1 ----------------------------------------------------------------------------------
@@ -166,6 +168,7 @@ _REQUEST_PARAMS = re.compile(
     r"HttpServletRequest|ServerRequest|HttpRequest")
 _CACHED = re.compile(r"(?i)lru_cache|\bcache\b|cached_property|singleton|@Bean|@Produces|@PostConstruct|fixture|"
                      r"on_event|beforeAll|before\b|sync\.Once|once\.Do")
+_NAMES_REDIS = re.compile(r"(?i)redis|jedis|lettuce|valkey|ioredis|rcall|redis\.call")
 _LOOPS = ("for_statement", "for_in_clause", "enhanced_for_statement", "for_in_statement", "range_clause")
 _CLASS_KINDS = ("class_definition", "class_declaration", "class", "interface_declaration", "enum_declaration",
                 "object_declaration")
@@ -313,6 +316,7 @@ def extract(ctx, is_redis_local) -> FileFacts:
     """Stage 1 for one parsed file. `ctx` is the engine's FileContext (calls, news, scopes, assignments)."""
     adapter = ctx.adapter
     facts = FileFacts(ctx.path, adapter.name, ctx.is_test)
+    facts.names_redis = bool(_NAMES_REDIS.search(ctx.text))
     lines = ctx.lines
     func_ids: dict[int, Func] = {}
     fn_nodes: dict[int, SgNode] = {}
@@ -374,7 +378,7 @@ def extract(ctx, is_redis_local) -> FileFacts:
                 counts_in_loop=adapter.loop_call_counts(call), pipelined=ctx.is_pipeline(call),
                 certain=bool(local), plain=plain, test=ctx.is_test or (func.test if func else False),
                 hash_tag=any(adapter.has_hash_tag(a) for a in call.args)))
-            if local or plain:
+            if (local and facts.names_redis) or plain:
                 continue
         if not name or not re.match(r"[A-Za-z_$]", name):
             continue
@@ -573,6 +577,9 @@ class Program:
         self.redis_calls: list[RCall] = []
         for facts in self.files:
             for call in facts.rcalls:
+                if not facts.names_redis:
+                    # `.get()` on a dict in a service module: only a handle the program knows is Redis
+                    call.certain = False
                 if self.is_redis(call):
                     self.redis_calls.append(call)
                     if call.site.func:
