@@ -62,6 +62,8 @@ def text(report: "Report") -> str:
         lines.append(f"  [{STATUS_MARK[c.status]:>7}] {c.number:>2}. {c.item}: {c.evidence}")
     for note in report.notes:
         lines.append(f"note: {note}")
+    if getattr(report, "rdb_text", None):
+        lines += ["", report.rdb_text]
     lines += ["", f"Summary: {_summary(report)}"]
     return "\n".join(lines)
 
@@ -91,6 +93,8 @@ def markdown(report: "Report") -> str:
         lines.append(f"| {c.number} | {_md(c.item)} | {status} | {_md(c.evidence)} |")
     if report.notes:
         lines += [""] + [f"- {_md(n)}" for n in report.notes]
+    if getattr(report, "rdb_text", None):
+        lines += ["", "## RDB dump", "", "~~~text", report.rdb_text.replace("~~~", "~ ~ ~"), "~~~"]
     return "\n".join(lines) + "\n"
 
 

@@ -39,6 +39,8 @@ class Report:
     live_error: str | None = None
     notes: list[str] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
+    rdb: dict | None = None  # the dump analysis (rdb_rules.analyze) when --rdb was given
+    rdb_text: str | None = None
 
     def counts(self) -> dict[str, int]:
         return {s.label: sum(1 for f in self.findings if f.severity == s) for s in sorted(Severity, reverse=True)}
@@ -57,6 +59,7 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "checklist": [vars(c) for c in self.checklist],
             "notes": self.notes,
+            **({"rdb": self.rdb} if self.rdb is not None else {}),
         }
 
 
@@ -147,8 +150,10 @@ def evaluate_checklist(findings: list[Finding], facts, live) -> list[ChecklistRe
     return results
 
 
-def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 10_000) -> Report:
-    """Review the code at `path` (a tree or one file) and, given `redis_url`, the live instance."""
+def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 10_000,
+               rdb: str | Path | None = None) -> Report:
+    """Review the code at `path` (a tree or one file) and, given `redis_url`, the live instance; given
+    `rdb`, every key of that dump (rdb.RdbError for a dump that cannot be read)."""
     root = Path(path).expanduser()
     if not root.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
@@ -162,6 +167,16 @@ def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 
         live = live_rules.inspect(redis_url, budget=sample)
         findings += live.findings
         notes += live.notes
+    dump = None
+    if rdb:
+        from ask_redis.live.rdb import RdbError
+        from ask_redis.review import rdb_rules
+
+        dump = rdb_rules.review(rdb)
+        if dump.error:
+            raise RdbError(dump.error)
+        findings += dump.findings
+        notes += dump.notes
     findings.sort(key=lambda f: (-f.severity, f.path is None, f.path or "", f.line or 0, f.rule_id))
     return Report(
         root=str(root.resolve()),
@@ -173,6 +188,8 @@ def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 
         live_error=live.error if live else None,
         notes=notes,
         rules=all_rules(),
+        rdb=dump.data if dump else None,
+        rdb_text=dump.text if dump else None,
     )
 
 
@@ -189,6 +206,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", metavar="SEVERITY", choices=[s.label for s in Severity],
                    help="exit 1 when a finding at or above this severity exists: info, low, medium, high")
     p.add_argument("-o", "--output", help="write the report to this file instead of stdout")
+    p.add_argument("--rdb", metavar="FILE", help="also analyse every key of this RDB dump (no load on any server)")
     p.add_argument("--sample", type=int, default=10_000, metavar="N", help="keys to sample per primary (default 10000)")
     p.add_argument("--verbose", action="store_true", help="full error details")
     return p
@@ -219,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         if output.is_dir() or not output.parent.is_dir():
             sys.stderr.write(f"ask-redis review: -o {args.output}: cannot write a file there\n")
             return 2
+    if args.rdb and not (os.path.isfile(args.rdb) and os.access(args.rdb, os.R_OK)):
+        why = "no such file" if not os.path.exists(args.rdb) else "not a readable regular file"
+        sys.stderr.write(f"ask-redis review: --rdb {args.rdb}: {why}\n")
+        return 2
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
     if redis_url:
         from ask_redis.live.conn import RedisConnError, parse_url
@@ -230,7 +252,15 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"ask-redis review: {source}: {redact(str(error))}\n")
             return 2
     try:
-        report = run_review(args.path, redis_url, sample=args.sample)
+        try:
+            report = run_review(args.path, redis_url, sample=args.sample, rdb=args.rdb)
+        except Exception as error:
+            from ask_redis.live.rdb import RdbError
+
+            if not isinstance(error, RdbError):
+                raise
+            sys.stderr.write(f"ask-redis review: --rdb: {redact(str(error))}\n")
+            return 2
         text = review_report.render(report, args.format)
         if args.output:
             Path(args.output).write_text(text + ("" if text.endswith("\n") else "\n"))
