@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import redis
 
 from ask_redis.live import rdb
 from ask_redis.review import rdb_rules

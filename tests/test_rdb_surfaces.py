@@ -3,7 +3,6 @@ stdio client), the `redis_rdb` model tool offered with --rdb, and the flag's err
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
