@@ -35,6 +35,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-turns", type=int, help="API calls one answer may take (default 40)")
     p.add_argument("--max-tokens", type=int, help="output tokens per API call (default 16000)")
     p.add_argument("--redis-url", help="a Redis to inspect read-only (redis://, rediss://, unix://)")
+    p.add_argument("--rdb", metavar="FILE", help="an RDB dump the model may analyse (every key, no server load)")
     p.add_argument("--output-format", choices=["text", "json", "stream-json"], help="one-shot output (default text)")
     p.add_argument("--json", action="store_true", help="same as --output-format json")
     p.add_argument("--include-partial-messages", action="store_true", help="stream-json: also print the API's stream events")
@@ -133,6 +134,7 @@ def settings_from(args: argparse.Namespace):
         "repo": args.repo, "model": args.model, "max_turns": args.max_turns, "max_tokens": args.max_tokens,
         "redis_url": args.redis_url, "output_format": output_format, "verbose": args.verbose or None,
         "stream": False if args.no_stream else None, "record": args.record,
+        "rdb": args.rdb,
     })
 
 
@@ -189,6 +191,7 @@ def no_key_fallback(settings) -> int:
                      "running the offline review instead\n")
     review = importlib.import_module("ask_redis.review.run")
     argv = [str(settings.repo)] + (["--redis-url", settings.redis_url] if settings.redis_url else [])
+    argv += ["--rdb", str(settings.rdb)] if settings.rdb else []
     return review.main(argv)
 
 

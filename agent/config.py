@@ -37,6 +37,7 @@ class Settings(BaseModel):
     output_format: Literal["text", "json", "stream-json"] = Field("text", description="One-shot output format.")
     verbose: bool = Field(False, description="Show tool progress and full error details.")
     record: Path | None = Field(None, description="Write this session's API exchanges to a transcript file.")
+    rdb: Path | None = Field(None, description="An RDB dump the redis_rdb tool analyses (every key, no server load).")
 
 
 def config_path() -> Path:
@@ -94,6 +95,11 @@ def load(flags: dict, labels: dict[str, str] | None = None) -> Settings:
             parse_url(settings.redis_url)
         except RedisConnError as error:
             raise ConfigError(f"{source['redis_url']}: {error}") from None
+    if settings.rdb is not None:
+        rdb = settings.rdb.expanduser()
+        if not rdb.is_file() or not os.access(rdb, os.R_OK):
+            raise ConfigError(f"{source['rdb']} {settings.rdb}: no such readable file")
+        settings.rdb = rdb.resolve()
     if settings.record is not None:
         record = settings.record.expanduser()
         if record.is_dir() or not record.parent.is_dir() or not os.access(record.parent, os.W_OK):

@@ -80,7 +80,8 @@ REVIEW_DESCRIPTION = (
     "The expert's checks without a model: structural rules over the code (redis-py, ioredis/node-redis, go-redis, "
     "Jedis/Lettuce, Lua: KEYS, SET without TTL, a client per request, unpipelined loops, unbounded reads, no "
     "timeouts...) and, given a Redis URL, the live rules (maxmemory, eviction policy vs TTLs, hit ratio, "
-    "fragmentation, persistence, big keys...), then the review checklist item by item. Findings are candidates with "
+    "fragmentation, persistence, big keys...), given an RDB dump the keyspace rules over every key in it, "
+    "then the review checklist item by item. Findings are candidates with "
     "file:line (or instance/key), why, the fix and the checklist item; structuredContent is the report as JSON."
 )
 
@@ -352,6 +353,8 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
         path: Annotated[str | None, Field(description="File or directory to review (default: the server's repository).")] = None,
         redis_url: Annotated[str | None, Field(description="Also run the live checks on this Redis, read-only "
                                                            "(default: the server's --redis-url or REDIS_URL; none: code only).")] = None,
+        rdb: Annotated[str | None, Field(description="Also analyse every key of this RDB dump file (from BGSAVE, a "
+                                                     "replica or a backup export), at no cost to any server.")] = None,
     ) -> Annotated[CallToolResult, dict[str, Any]]:
         from ask_redis.review.run import run_review
         from ask_redis.review.report import render
@@ -365,10 +368,20 @@ def build_server(defaults: Defaults | None = None) -> MCPServer:
             target = settings.repo / target
         if not target.exists():
             return failure(f"path {path}: no such file or directory")
+        dump = None
+        if rdb:
+            dump = Path(rdb).expanduser()
+            dump = dump if dump.is_absolute() else settings.repo / dump
+            if not dump.is_file():
+                return failure(f"rdb {rdb}: no such file")
         try:
-            report = run_review(target, settings.redis_url)
+            report = run_review(target, settings.redis_url, rdb=dump)
             text = render(report, "text")
         except Exception as error:
+            from ask_redis.live.rdb import RdbError
+
+            if isinstance(error, RdbError):
+                return failure(f"rdb: {error}")
             return failure(f"review failed: {type(error).__name__}: {error}")
         if report.live_error:
             text += f"\nlive checks skipped: {report.live_error}"

@@ -24,6 +24,8 @@ def system_prompt(settings: Settings) -> str:
         lines.append(f"- Live Redis: {redis_display(settings.redis_url)} (read-only tools)")
     else:
         lines.append("- No Redis URL was given: advise from the code; the user can pass --redis-url to let you inspect an instance.")
+    if settings.rdb:
+        lines.append(f"- RDB dump: {settings.rdb} (redis_rdb analyses every key of it)")
     return "\n".join(lines) + "\n"
 
 
@@ -36,6 +38,8 @@ class Session:
 
     def __post_init__(self) -> None:
         self.ctx = tool_registry.ToolContext(workspace=self.settings.repo, redis_url=self.settings.redis_url)
+        if self.settings.rdb:
+            self.ctx.state["rdb_path"] = self.settings.rdb
         self.tools, self.unavailable = tool_registry.available(self.ctx)
         self.system = system_prompt(self.settings)
 

@@ -117,12 +117,13 @@ class Server:
 
 
 def start_server(directory: Path, *args: str, password: str | None = None, sentinel_conf: str | None = None,
-                 unixsocket: bool = False, tls: dict | None = None, kind: ServerKind | None = None) -> Server:
-    """Start redis-server (or `kind`'s server and modules) on a free loopback port; wait until it answers PING."""
+                 unixsocket: bool = False, tls: dict | None = None, kind: ServerKind | None = None,
+                 binary: str | None = None) -> Server:
+    """Start redis-server (or `kind`'s server and modules, or `binary`) on a free loopback port; wait until it answers PING."""
     directory.mkdir(parents=True, exist_ok=True)
     for attempt in range(5):
         port = free_port()
-        command = [kind.binary if kind else REDIS_SERVER]
+        command = [binary or (kind.binary if kind else REDIS_SERVER)]
         if sentinel_conf is not None:
             conf = directory / "sentinel.conf"
             conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {directory}\n{sentinel_conf}")

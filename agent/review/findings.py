@@ -123,9 +123,9 @@ class RuleSet:
 
 
 def all_rules() -> dict[str, Rule]:
-    from ask_redis.review import engine, go, java, javascript, live_rules as live, lua, python
+    from ask_redis.review import engine, go, java, javascript, live_rules as live, lua, python, rdb_rules
 
     found = RuleSet()
-    for module in (engine, python, javascript, go, java, lua, live):
+    for module in (engine, python, javascript, go, java, lua, live, rdb_rules):
         found.add(*module.RULES)
     return found.rules

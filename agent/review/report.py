@@ -172,6 +172,8 @@ def text(report: "Report", *, width: int | None = None, color: bool = False, lim
                        width, 14, color)
     for note in report.notes:
         lines += _wrap([("note:", DIM), (note, "")], width, 4, color)
+    if getattr(report, "rdb_text", None):
+        lines += ["", report.rdb_text]
     lines += ["", _summary_line(report, elapsed, color)]
     return "\n".join(lines)
 
@@ -214,6 +216,8 @@ def markdown(report: "Report") -> str:
         lines.append(f"| {c.number} | {_md(c.item)} | {status} | {_md(c.evidence)} |")
     if report.notes:
         lines += [""] + [f"- {_md(n)}" for n in report.notes]
+    if getattr(report, "rdb_text", None):
+        lines += ["", "## RDB dump", "", "~~~text", report.rdb_text.replace("~~~", "~ ~ ~"), "~~~"]
     return "\n".join(lines) + "\n"
 
 

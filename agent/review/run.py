@@ -42,6 +42,8 @@ class Report:
     rules: dict[str, Rule] = field(default_factory=dict)
     keys: list[dict] = field(default_factory=list)  # the key inventory, one row per family
     key_join: dict | None = None  # code families joined with the live sample's namespaces
+    rdb: dict | None = None  # the dump analysis (rdb_rules.analyze) when --rdb was given
+    rdb_text: str | None = None
 
     def counts(self) -> dict[str, int]:
         return {s.label: sum(1 for f in self.findings if f.severity == s) for s in sorted(Severity, reverse=True)}
@@ -62,6 +64,7 @@ class Report:
             "notes": self.notes,
             "keys": self.keys,
             "key_join": self.key_join,
+            **({"rdb": self.rdb} if self.rdb is not None else {}),
         }
 
 
@@ -181,8 +184,10 @@ def evaluate_checklist(findings: list[Finding], facts, live, from_code: dict | N
     return results
 
 
-def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 10_000) -> Report:
-    """Review the code at `path` (a tree or one file) and, given `redis_url`, the live instance."""
+def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 10_000,
+               rdb: str | Path | None = None) -> Report:
+    """Review the code at `path` (a tree or one file) and, given `redis_url`, the live instance; given
+    `rdb`, every key of that dump (rdb.RdbError for a dump that cannot be read)."""
     root = Path(path).expanduser()
     if not root.exists():
         raise FileNotFoundError(f"{path}: no such file or directory")
@@ -196,6 +201,16 @@ def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 
         live = live_rules.inspect(redis_url, budget=sample)
         findings += live.findings
         notes += live.notes
+    dump = None
+    if rdb:
+        from ask_redis.live.rdb import RdbError
+        from ask_redis.review import rdb_rules
+
+        dump = rdb_rules.review(rdb)
+        if dump.error:
+            raise RdbError(dump.error)
+        findings += dump.findings
+        notes += dump.notes
     findings.sort(key=lambda f: (-f.severity, f.path is None, f.path or "", f.line or 0, f.rule_id))
     from ask_redis.review import inventory
 
@@ -204,7 +219,9 @@ def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 
     return Report(
         root=str(root.resolve()),
         keys=inventory.rows(program) if program else [],
-        key_join=inventory.join(program, live.keyspace) if program and live is not None else None,
+        # the code's families joined with the live sample's namespaces, else with the dump's (every key)
+        key_join=inventory.join(program, live.keyspace if live is not None and live.keyspace else
+                                dump.data if dump is not None else None) if program else None,
         findings=findings,
         checklist=evaluate_checklist(findings, scanned.facts, live, from_code),
         files_seen=scanned.files_seen,
@@ -213,6 +230,8 @@ def run_review(path: str | Path, redis_url: str | None = None, *, sample: int = 
         live_error=live.error if live else None,
         notes=notes,
         rules=all_rules(),
+        rdb=dump.data if dump else None,
+        rdb_text=dump.text if dump else None,
     )
 
 
@@ -234,6 +253,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keys", action="store_true",
                    help="print the key inventory: one row per key family (pattern, type, TTL, bound, writers, readers), "
                         "joined with the live namespaces when --redis-url is given")
+    p.add_argument("--rdb", metavar="FILE", help="also analyse every key of this RDB dump (no load on any server)")
     p.add_argument("--sample", type=int, default=10_000, metavar="N", help="keys to sample per primary (default 10000)")
     p.add_argument("--verbose", action="store_true", help="full error details")
     return p
@@ -264,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
         if output.is_dir() or not output.parent.is_dir():
             sys.stderr.write(f"ask-redis review: -o {args.output}: cannot write a file there\n")
             return 2
+    if args.rdb and not (os.path.isfile(args.rdb) and os.access(args.rdb, os.R_OK)):
+        why = "no such file" if not os.path.exists(args.rdb) else "not a readable regular file"
+        sys.stderr.write(f"ask-redis review: --rdb {args.rdb}: {why}\n")
+        return 2
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
     if redis_url:
         from ask_redis.live.conn import RedisConnError, parse_url
@@ -276,7 +300,15 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         began = time.monotonic()
-        report = run_review(args.path, redis_url, sample=args.sample)
+        try:
+            report = run_review(args.path, redis_url, sample=args.sample, rdb=args.rdb)
+        except Exception as error:
+            from ask_redis.live.rdb import RdbError
+
+            if not isinstance(error, RdbError):
+                raise
+            sys.stderr.write(f"ask-redis review: --rdb: {redact(str(error))}\n")
+            return 2
         stream = None if args.output else sys.stdout
         looks = {"width": review_report.terminal_width(stream), "color": review_report.use_color(stream, args.color),
                  "elapsed": time.monotonic() - began} if args.format == "text" else {}
