@@ -248,9 +248,9 @@ def stream_faults(cut: dict) -> dict[str, dict]:
                           sse([text(answer)], "end_turn")],
         },
         "stream-reset-after-first-delta": {
-            "title": "A connection reset after the first text delta (stream-json): a notice event, then the whole answer",
+            "title": "A connection reset after the first text delta (stream-json): an api_retry event, then the whole answer",
             "session": session("is HGETALL safe on a big hash?", "--output-format", "stream-json", fixture=None),
-            "expect": {"exit_code": 0, "stdout": ['"type":"notice"', "Connection reset by peer", '"subtype":"success"', "HSCAN"],
+            "expect": {"exit_code": 0, "stdout": ['"subtype":"api_retry"', "Connection reset by peer", '"subtype":"success"', "HSCAN"],
                        "stderr": []},
             "exchanges": [broken(sse([text(again)], "end_turn"), keep=3, fault="reset"), ok(again)],
         },

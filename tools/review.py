@@ -22,6 +22,10 @@ clients with no socket timeout, EVAL of built scripts, WATCH/MULTI carrying logi
 without hash tags on Cluster, pickle values, SELECT/db != 0, FLUSHALL/FLUSHDB outside tests, XADD without
 MAXLEN, keys without a namespace; in Lua: KEYS, keys not from KEYS[], scripts over 100 lines, unbounded loops.
 
+Rules query one model of the whole program: clients followed through factories, wrappers and imports,
+helpers that issue commands, and key families (pattern, type, TTL, bound, writers, readers). With
+keys=true the result also lists that key inventory, one row per family.
+
 Each line: severity, file:line, rule id, the source line. Findings are candidates: open the file and
 confirm before reporting them. Test files and fixtures are skipped (except Lua rules). Use it first when
 asked to review Redis usage, then read the flagged code and what the rules cannot see."""
@@ -33,6 +37,8 @@ class ReviewInput(BaseModel):
     path: str | None = Field(None, description="File or directory inside the workspace (default: the workspace root).")
     min_severity: str = Field("low", description="Lowest severity to list: info, low, medium or high.")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=500, description="Most findings to list (the rest are counted).")
+    keys: bool = Field(False, description="Also list the key inventory: one row per key family with its TTL verdict, "
+                                          "bound, writers and readers.")
 
 
 class RedisReview(Tool):
@@ -80,6 +86,10 @@ class RedisReview(Tool):
             catalogue = all_rules()
             lines.append("rules:")
             lines += [f"  {r}: {catalogue[r].title}. Fix: {catalogue[r].fix}" for r in rules]
+        if input.keys and result.program is not None:
+            from ask_redis.review import inventory
+
+            lines.append(inventory.render(inventory.rows(result.program)[: input.limit], None))
         for error in result.errors[:MAX_ERRORS_SHOWN]:
             lines.append(f"not analysed: {error}")
         if len(result.errors) > MAX_ERRORS_SHOWN:

@@ -34,12 +34,24 @@ class Context:
         self.findings: list[Finding] = []
         self._dev_refs: set[str] | None = None
         self._config_timeouts: bool | None = None
+        self._lines: dict[str, list[str]] = {}
 
     def report(self, rule: Rule, site: Site, message: str, severity: Severity | None = None) -> None:
-        if engine.IGNORE.search(site.evidence) and _ignored(rule, site.evidence):
+        if self._suppressed(rule, site):
             return
         self.findings.append(make_finding(rule, message=message, severity=severity, path=site.path, line=site.line,
                                           column=site.col, evidence=site.evidence))
+
+    def _suppressed(self, rule: Rule, site: Site) -> bool:
+        """`# ask-redis: ignore[rule]` on the line or the line above."""
+        if "ask-redis" not in site.evidence:
+            lines = self._lines.get(site.path)
+            if lines is None:
+                text = _read(self.root / site.path) if self.root.is_dir() else _read(self.root)
+                lines = self._lines[site.path] = text.splitlines() if "ask-redis" in text else []
+            above = lines[site.line - 2] if 1 < site.line <= len(lines) + 1 and lines else ""
+            return _ignored(rule, above)
+        return _ignored(rule, site.evidence)
 
     @property
     def dev_refs(self) -> set[str]:
@@ -148,8 +160,8 @@ def keys_command(ctx: Context) -> None:
             continue  # .keys() with no pattern on something not known to be a client is a dict/Map
         if ctx.dev_tooling(where.path):
             continue
-        ctx.report(engine.KEYS_IN_CODE, where, "KEYS walks the whole keyspace in one blocking call"
-                   + (f" (through {call.method}() of {call.site.where})" if where is not call.site else "") + ".")
+        ctx.report(engine.KEYS_IN_CODE, where, engine.KEYS_IN_CODE.why if where is call.site else
+                   f"KEYS through {call.method}() of {call.site.where}: it walks the whole keyspace in one blocking call.")
 
 
 def no_ttl(ctx: Context) -> None:
