@@ -134,19 +134,22 @@ def join(program: Program, keyspace: dict | None) -> dict | None:
 # --- text ------------------------------------------------------------------------------------
 
 
-def render(rows: list[dict], live: dict | None, width: int = 100) -> str:
+def _sites(sites: list[str], shown: int = 3) -> str:
+    if not sites:
+        return "none"
+    return ", ".join(sites[:shown]) + (f" (+{len(sites) - shown})" if len(sites) > shown else "")
+
+
+def render(rows: list[dict], live: dict | None) -> str:
     if not rows:
         lines = ["No key families: the code names no Redis keys this review can follow."]
     else:
-        lines = [f"Key families: {len(rows)} (pattern, type, TTL, bound, writers/readers, naming)"]
+        lines = [f"Key families: {len(rows)}"]
         for row in rows:
             kind = "/".join(row["types"]) or "?"
             ttl = row["ttl"] + (f" ({row['ttl_where'][0]})" if row["ttl_where"] and row["ttl"] != "never" else "")
-            writers = row["writers"][0] + (f" +{len(row['writers']) - 1}" if len(row["writers"]) > 1 else "") \
-                if row["writers"] else "no writer"
-            readers = f"{len(row['readers'])} reader(s)" if row["readers"] else "no reader"
-            line = f"  {row['pattern']}  {kind}  ttl {ttl}  bound {row['bound'] or 'none'}  {writers}; {readers}  naming {row['naming']}"
-            lines.append(line if len(line) <= width else line[: width - 1] + "…")
+            lines.append(f"  {row['pattern']}  [{kind}]  ttl {ttl}  bound {row['bound'] or 'none'}  naming {row['naming']}")
+            lines.append(f"      writers: {_sites(row['writers'])}   readers: {_sites(row['readers'])}")
     if live:
         lines.append("")
         lines.append("Live namespaces joined with the code (namespace: keys, TTL coverage -> families)")
