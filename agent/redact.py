@@ -184,7 +184,7 @@ _PEM = re.compile(
 
 # YAML values on the lines after their key: `password: |` block scalars, or `password:` and the value below.
 _NEXT_LINE_KEY = re.compile(
-    r"(?P<indent>[ \t]{0,100})(?:-[ \t]+)?[\"']?(?P<name>[\w.-]{1,120})[\"']?"
+    r"(?m)(?P<indent>[ \t]{0,100})(?:-[ \t]+)?[\"']?(?P<name>[\w.-]{1,120})[\"']?"
     r"[ \t]*:[ \t]*(?P<block>[|>][-+0-9]{0,3})?[ \t]*(?:#[^\n]{0,500})?\r?$"
 )
 
@@ -599,6 +599,15 @@ def _positions(haystack: str, needles: tuple[str, ...], anchor) -> list[int]:
     return sorted(p for p in found if p >= 0)
 
 
+_keep_lines = False
+
+
+def _mask_lines(original: str) -> str:
+    """A multi-line secret masked line by line (armor lines kept), so a file keeps its line numbers."""
+    return "\n".join(line if not line.strip() or line.lstrip().startswith("-----") else MASK
+                     for line in original.split("\n"))
+
+
 def _run_rule(rule, text: str, haystack: str) -> str:
     needles, _, anchor, pattern, replace, check = rule
     positions = None if anchor == "scan" else iter(_positions(haystack, needles, anchor))
@@ -623,6 +632,8 @@ def _run_rule(rule, text: str, haystack: str) -> str:
             continue
         new = replace(match)
         at = max(at, found.end())
+        if _keep_lines and new.count("\n") != match.group(0).count("\n"):
+            new = _mask_lines(match.group(0))
         if new != match.group(0):
             pieces.append(text[done:match.start()])
             pieces.append(new)
@@ -698,10 +709,22 @@ def _redact_runs(text: str, aws: bool) -> str:
     return _apply(text, edits) if edits else text
 
 
-def redact(text: str) -> str:
-    """Mask secret values in text, keeping enough around them to show a value is configured."""
+def redact(text: str, keep_lines: bool = False) -> str:
+    """Mask secret values in text, keeping enough around them to show a value is configured.
+
+    keep_lines: a secret that spans lines (a PEM body) is masked line by line instead of as one mark, so the
+    text keeps its line count (files seen through Read, Grep and the sandbox keep their line numbers)."""
+    global _keep_lines
     if not text:
         return text
+    _keep_lines = keep_lines
+    try:
+        return _redact(text)
+    finally:
+        _keep_lines = False
+
+
+def _redact(text: str) -> str:
     lowered = _lower(text)
     for rule in _RULES:
         needles, lower = rule[0], rule[1]
