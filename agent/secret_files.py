@@ -271,3 +271,96 @@ def _compute(path, info: os.stat_result, literals: tuple[str, ...]) -> bytes | N
     if masked == text:
         return None
     return masked.encode("utf-8", errors="surrogateescape")
+
+
+# ------------------------------------------------------------------ masked copies for the Bash sandbox
+
+# Literal needles of every rule (lowercase), for ripgrep to find the files worth a masked view.
+_NEEDLES = (
+    "pass", "pwd", "secret", "token", "key", "auth", "credential", "private", "bearer", "://", "-----begin",
+    "putty", "machine", "user ", "sk-", "sk_", "rk_", "whsec_", "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
+    "github_pat_", "glpat-", "gldt-", "glrt-", "xox", "xapp-", "hvs.", "hvb.", "sg.", "aiza", "ya29.", "gocspx-",
+    "npm_", "pypi-", "hf_", "dapi", "_v1_", "shpat_", "shpss_", "atatt", "lin_api_", "sq0", "eyj", "hooks.slack",
+    "webhook", ":5432:", ":3306:", ":6379:", ":*:",
+)
+_LONG_TOKEN = r"[A-Za-z0-9+/_-]{32,}"
+_scratch: Path | None = None
+_scratch_lock = threading.Lock()
+
+
+def _scratch_dir() -> Path:
+    """A private directory (0700) for masked copies, removed when the process exits."""
+    global _scratch
+    with _scratch_lock:
+        if _scratch is None or not _scratch.is_dir():
+            import atexit
+            import shutil
+            import tempfile
+
+            _scratch = Path(tempfile.mkdtemp(prefix="ask-redis-masked-"))
+            atexit.register(shutil.rmtree, _scratch, True)
+        return _scratch
+
+
+def sandbox_binds(workspace: Path, literals: tuple[str, ...] = (), time_limit: float = 20.0) -> list[tuple[str, str]]:
+    """(masked copy, original) for every file in the workspace whose masked view differs from it: credential
+    files by name, and files whose content holds a secret (or the session's own secrets as literals). Ignore
+    files do not apply: Bash sees every file. Raises RuntimeError if the workspace cannot be checked in time."""
+    import hashlib
+    import subprocess
+
+    from ask_redis.tools.grep import ripgrep_binary
+
+    scratch = _scratch_dir()
+    needles = scratch / f"needles-{os.getpid()}-{threading.get_ident()}"
+    needles.write_text("\n".join(_NEEDLES + tuple(literals)) + "\n")
+    os.chmod(needles, 0o600)
+    base = [ripgrep_binary(), "--no-config", "--hidden", "--no-ignore", "--null", "--no-messages"]
+    globs = [arg for pattern in CREDENTIAL_NAMES + tuple(p.split("/")[-1] for p in CREDENTIAL_PATHS)
+             for arg in ("--iglob", pattern)]
+    try:
+        by_name = subprocess.Popen([*base, "--files", *globs], cwd=workspace, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        by_content = subprocess.Popen(
+            [*base, "--files-with-matches", "--max-filesize", str(MAX_VIEW_BYTES), "-i", "-F", "-f", str(needles)],
+            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        by_shape = subprocess.Popen(
+            [*base, "--files-with-matches", "--max-filesize", str(MAX_VIEW_BYTES), "-e", _LONG_TOKEN],
+            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        found: set[bytes] = set()
+        for process in (by_name, by_content, by_shape):
+            out, _ = process.communicate(timeout=time_limit)
+            found.update(p for p in out.split(b"\0") if p)
+    except subprocess.TimeoutExpired:
+        for process in (by_name, by_content, by_shape):
+            process.kill()
+        raise RuntimeError(f"the workspace {workspace} is too large to check for secrets in {time_limit:g} s; "
+                           "pass --repo PROJECT to narrow it") from None
+    finally:
+        needles.unlink(missing_ok=True)
+    binds = []
+    for relative in sorted(found):
+        original = workspace / os.fsdecode(relative)
+        try:
+            info = os.lstat(original)
+        except OSError:
+            continue
+        if not stat_is_file(info):
+            continue
+        view = masked_bytes(original, literals, info)
+        if view is None:
+            continue
+        copy = scratch / hashlib.sha256(view).hexdigest()
+        if not copy.exists():
+            partial = copy.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+            partial.write_bytes(view)
+            os.chmod(partial, 0o644)
+            os.replace(partial, copy)
+        binds.append((str(copy), str(original)))
+    return binds
+
+
+def stat_is_file(info: os.stat_result) -> bool:
+    import stat
+
+    return stat.S_ISREG(info.st_mode)
