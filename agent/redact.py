@@ -61,7 +61,7 @@ _AFTER_NAME = re.compile(
 _DIRECTIVE_NAMES = r"(?:requirepass|masterauth|tls-(?:client-)?key-file-pass|sentinel-pass|primaryauth)"
 _REDIS_DIRECTIVE = re.compile(
     r"(?P<head>(?:" + _DIRECTIVE_NAMES + r"|sentinel[ \t]+auth-pass[ \t]+[^\s\"'\\]{1,200}"
-    r"|sentinel[ \t]+set[ \t]+[^\s\"'\\]{1,200}[ \t]+auth-pass)\b(?P<dsep>(?:\\?[\"'])?(?:[ \t]*[,:=][ \t]*|[ \t]+)))" + _VALUE
+    r"|sentinel[ \t]+set[ \t]+[^\s\"'\\]{1,200}[ \t]+auth-pass)\b(?P<dsep>\\?[\"'][ \t]*,[ \t]*|(?:\\?[\"'])?[ \t]*[:=][ \t]*|(?:\\?[\"'])?[ \t]+))" + _VALUE
 )
 _DIRECTIVE_CONTEXT = re.compile(r"(?i)(?:(?:^|\\[nr]|[\"'\[(])[ \t]*(?:#[ \t]*)?|config[ \t]+set[ \t]+|sentinel[ \t]+|--|[ \t]-)$")
 
@@ -308,8 +308,13 @@ def _is_code_variable(name: str, match: re.Match, text: str) -> bool:
         return False
     if name == "auth":
         return True
-    core = value.rstrip(")]}")
-    if not _IDENTIFIER.fullmatch(core):
+    ident = _IDENTIFIER.match(value)
+    if not ident:
+        return False
+    core, rest = ident.group(), value[ident.end():]
+    if rest and not rest.strip(")]};:"):
+        return True  # a value closed by a bracket: an argument in code
+    if rest:
         return False
     if core.lower() == name.lower().lstrip("-_$@"):
         return True
@@ -317,6 +322,7 @@ def _is_code_variable(name: str, match: re.Match, text: str) -> bool:
     return after[:1] == ")" or after in (", ", ",\n", ",\r")
 
 
+_LIST_LITERAL = re.compile(r'\\?"(?:[^"\\\n]|\\[^"]){1,2000}\\?"|\'(?:[^\'\\\n]|\\.){1,2000}\'')
 _NAME_BACK = re.compile(r"[\w.-]{0,120}+")
 # A secret word, the rest of its name, then a separator: each scan starts with a literal, so the regex engine
 # skips in C to the next occurrence, and Python looks only at names that are followed by `=` or `:`.
@@ -348,6 +354,15 @@ def _redact_keyed(text: str, lowered: str) -> str:
             if not _is_secret_name(name):
                 continue
             match = _AFTER_NAME.match(text, end)
+            if match and match.group("value") == "[":
+                line_end = text.find("\n", match.end())
+                line_end = len(text) if line_end == -1 else line_end
+                close = text.find("]", match.end(), line_end)
+                for literal in _LIST_LITERAL.finditer(text, match.end(), close if close != -1 else line_end):
+                    masked = _mask_value(literal.group())
+                    if masked is not None:
+                        edits.append((literal.start(), literal.end(), masked))
+                continue
             if match and not _is_code_variable(name, match, text):
                 masked = _mask_value(match.group("value"))
                 if masked is not None:
@@ -412,9 +427,14 @@ def _head_mask(match: re.Match) -> str:
     return head + MASK
 
 
+_DIRECTIVE_END = re.compile(r"[ \t]*(?:$|#|\\[nr]|\\?[\"'\]),]|[ \t]-)", re.M)
+
+
 def _directive(match: re.Match) -> str:
     separator = match.group("dsep")
-    if not separator.strip(" \t"):  # only spaces: a config line or a command line, not prose
+    if not separator.strip(" \t\"'\\"):  # only spaces: a config line or a command line, not prose
+        if not _DIRECTIVE_END.match(match.string, match.end()):
+            return match.group(0)  # more words follow: "masterauth is not set on the replica"
         start = match.start()
         line_start = max(match.string.rfind("\n", 0, start) + 1, start - 200)
         if not _DIRECTIVE_CONTEXT.search(match.string, line_start, start) and not _DIRECTIVE_CONTEXT.search(match.string[line_start:start]):
@@ -432,7 +452,7 @@ def _key_format(match: re.Match) -> str:
 def _looks_random(body: str, hex_ok: bool) -> bool:
     has_upper, has_lower = body.lower() != body, body.upper() != body
     digits = sum(map(body.count, "0123456789"))
-    if has_upper and has_lower and digits >= 2:
+    if has_upper and has_lower and (digits >= 2 or (len(body) >= 24 and sum(c.isupper() for c in body) >= 0.3 * len(body))):
         return len(set(body)) >= min(16, len(body) // 2)
     return hex_ok and len(body) >= 32 and digits >= 4 and not body.strip("0123456789abcdef")
 
@@ -509,7 +529,8 @@ def _word_before(match, text: str) -> bool:
 
 
 def _not_after_word(match, text: str) -> bool:
-    return not _word_before(match, text)
+    at = match.start()
+    return not _word_before(match, text) or (at >= 2 and text[at - 2] == "\\" and text[at - 1] in "nrt")
 
 
 def _prompt_before(match, text: str) -> bool:
@@ -679,6 +700,15 @@ def _long_runs(text: str, minimum: int = 24) -> list[tuple[int, int]]:
 _TAG_BEFORE = re.compile(r"(?:^|[^A-Za-z0-9_.-])(?P<head>[a-z][a-z0-9]{1,9}[_-](?:[a-z0-9]{1,6}[_-])?)$")
 
 
+def _in_public_block(text: str, at: int) -> bool:
+    """Inside a PEM block that is public (a certificate, a public key)."""
+    begin = text.rfind("-----BEGIN ", 0, at)
+    if begin == -1 or text.rfind("-----END ", begin, at) != -1:
+        return False
+    header = text[begin:text.find("-----", begin + 11) + 5]
+    return "PUBLIC KEY" in header or "CERTIFICATE" in header
+
+
 def _redact_runs(text: str, aws: bool) -> str:
     """Long random runs: tagged tokens (`dop_v1_...`, an unknown vendor's `xyz_live_...`), an AWS secret key
     beside its key id, and lines that are one base64 run (a PEM body without its BEGIN line)."""
@@ -698,7 +728,7 @@ def _redact_runs(text: str, aws: bool) -> str:
         if aws and end - start == 40 and _looks_random(run, False) and (end == len(text) or text[end] != "="):
             edits.append((start, end, MASK))
             continue
-        if end - start >= 40:
+        if end - start >= 40 and not _in_public_block(text, start):
             line_start = text.rfind("\n", 0, start) + 1
             line_end = text.find("\n", end)
             line_end = len(text) if line_end == -1 else line_end
