@@ -281,7 +281,8 @@ _NEEDLES = (
     "putty", "machine", "user ", "sk-", "sk_", "rk_", "whsec_", "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
     "github_pat_", "glpat-", "gldt-", "glrt-", "xox", "xapp-", "hvs.", "hvb.", "sg.", "aiza", "ya29.", "gocspx-",
     "npm_", "pypi-", "hf_", "dapi", "_v1_", "shpat_", "shpss_", "atatt", "lin_api_", "sq0", "eyj", "hooks.slack",
-    "webhook", ":5432:", ":3306:", ":6379:", ":*:",
+    "webhook", ":5432:", ":3306:", ":6379:", ":*:", "redis", "jedis", "sentinel", "connectionpool", "requirepass",
+    "masterauth", "login", "account",
 )
 _LONG_TOKEN = r"[A-Za-z0-9+/_-]{32,}"
 _scratch: Path | None = None
