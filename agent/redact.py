@@ -45,7 +45,7 @@ _WEBHOOK_URL = re.compile(
 # Secrets passed in a query string: ?password=..., &token=...
 _QUERY_NAMES = ("password", "passwd", "pwd", "pass", "token", "access_token", "auth_token", "secret", "client_secret",
                 "api_key", "apikey", "key", "sig", "signature", "code")
-_QUERY_SECRET = re.compile(r"(?P<head>[?&;](?:" + "|".join(_QUERY_NAMES) + r")=)[^&;\s#\"'\\]{1,4000}")
+_QUERY_SECRET = re.compile(r"(?P<head>[?&](?:" + "|".join(_QUERY_NAMES) + r")=)[^&;\s#\"'\\]{1,4000}")
 
 # NAME=value, NAME: value, "name": "value", name = "value", name: str = "value", 'name' => 'value'.
 # Found keyword-first (str.find is far faster than a regex that may start anywhere), then matched from
@@ -169,8 +169,8 @@ _KEY_FORMATS = [
 _TAGGED_TOKEN = re.compile(
     r"(?<![A-Za-z0-9_.-])(?P<head>[a-z][a-z0-9]{1,9}[_-](?:[a-z0-9]{1,6}[_-])?)(?P<body>[A-Za-z0-9]{24,512})(?![A-Za-z0-9])"
 )
-_TELEGRAM = re.compile(r"(?<![\w:])(?P<head>\d{8,10}:)AA[A-Za-z0-9_-]{33}(?![\w-])")
-_TWILIO = re.compile(r"(?<![A-Za-z0-9])(?P<head>SK)[0-9a-f]{32}(?![A-Za-z0-9])")
+_TELEGRAM = re.compile(r"(?P<head>\d{8,10}:)AA[A-Za-z0-9_-]{33}(?![\w-])")
+_TWILIO = re.compile(r"(?P<head>SK)[0-9a-f]{32}(?![A-Za-z0-9])")
 # An AWS secret access key (40 base64 characters) where an access key id is in the same text.
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 # A line that is one long base64 run: a PEM body seen without its BEGIN line (an offset, tail -n +2).
@@ -386,10 +386,23 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(pieces)
 
 
+# A secret word ending its line's key (`password:`, `token: |`): where a value on the next lines may follow.
+_WORD_THEN_LINE_END = {
+    word: re.compile(re.escape(word) + r"[\w.-]{0,40}+[\"']?[ \t]*:[ \t]*(?:[|>][-+0-9]{0,3})?[ \t]*(?:#[^\n]{0,200})?\r?$", re.M)
+    for word in _SECRET_WORDS
+}
+
+
 def _redact_next_line(text: str) -> str:
     """`password: |` and `password:` followed by the value on more-indented lines below."""
     edits = []
-    for start in _positions(text, (":\n", ":\r\n", ": |", ": >", ":|", ":>"), "line"):
+    lowered = _lower(text)
+    starts = set()
+    for word in _SECRET_WORDS:
+        if word in lowered:
+            for found in _WORD_THEN_LINE_END[word].finditer(lowered):
+                starts.add(lowered.rfind("\n", 0, found.start()) + 1)
+    for start in sorted(starts):
         match = _NEXT_LINE_KEY.match(text, start)
         if match is None or not _is_secret_name(match.group("name")):
             continue
@@ -523,6 +536,10 @@ class _Found:
         return self._match.end(name)
 
 
+def _word_before_at(text: str, at: int) -> bool:
+    return at > 0 and (text[at - 1].isalnum() or text[at - 1] in "_:")
+
+
 def _word_before(match, text: str) -> bool:
     at = match.start()
     return at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
@@ -568,7 +585,7 @@ def _after(context: re.Pattern):
     return check
 
 
-_QUERY_NEEDLES = tuple(mark + name + "=" for name in _QUERY_NAMES for mark in "?&;")
+_QUERY_NEEDLES = tuple(mark + name + "=" for name in _QUERY_NAMES for mark in "?&")
 # (needles, lowercase, anchor, pattern, replacement, check). A rule runs only where one of its needles occurs;
 # `anchor` is where its match starts: at the needle (an int: that many characters before it), or "scan" (the
 # whole text, for patterns that start with a rare literal of their own). Rules with lowercase needles match
@@ -581,7 +598,7 @@ _RULES = [
     (("redis://", "rediss://", "redis+sentinel://", "rediss+sentinel://"), False, 0, _REDIS_URL_LONE_SECRET, _head_mask, _not_after_word),
     (("hooks.slack.com/", "discord.com/api/webhooks/", "discordapp.com/api/webhooks/", ".webhook.office.com/"), True, 0,
      _WEBHOOK_URL, _head_mask, None),
-    (_QUERY_NEEDLES, True, "scan", _QUERY_SECRET, _head_mask, None),
+    (("?", "&"), True, "scan", _QUERY_SECRET, _head_mask, None),
     (("requirepass", "masterauth", "tls-key-file-pass", "tls-client-key-file-pass", "sentinel-pass", "primaryauth", "sentinel"),
      True, 0, _REDIS_DIRECTIVE, _directive, _not_after_word),
     (("--requirepass", "--masterauth"), True, "scan", _REDIS_DIRECTIVE_LIST, _head_value, _after(_LIST_ITEM_START)),
@@ -595,8 +612,8 @@ _RULES = [
     (("hello 2 auth", "hello 3 auth", "auth2", "migrate"), True, 0, _AUTH_IN_COMMAND, _head_mask, _not_after_word),
     (('auth"', "auth'"), True, 1, _AUTH_ARGS, _head_value, None),
     (('auth\\"',), True, 2, _AUTH_ARGS, _head_value, None),
-    (("redis-cli",), False, "scan", _REDIS_CLI_PASSWORD, _head_mask, None),
-    (("redis-cli",), False, "scan", _REDIS_CLI_QUOTED_PASSWORD, _head_value, None),
+    ((" -a ", " -a\t", "--pass"), False, "scan", _REDIS_CLI_PASSWORD, _head_mask, None),
+    ((" -a ", " -a\t", "--pass"), False, "scan", _REDIS_CLI_QUOTED_PASSWORD, _head_value, None),
     (("--",), True, "scan", _FLAG_SECRET, _head_mask, _flag_start),
     (("acl setuser",), True, "scan", _ACL_SETUSER, _acl, None),
     (("user ", "user\t"), True, "scan", _ACL_LINE, _acl, _after(_LINE_START)),
@@ -629,10 +646,12 @@ def _mask_lines(original: str) -> str:
                      for line in original.split("\n"))
 
 
-def _run_rule(rule, text: str, haystack: str) -> str:
-    needles, _, anchor, pattern, replace, check = rule
+def _run_rule(rule, text: str, lowered: str) -> tuple[str, str]:
+    """The text (and its lowercased twin, edited alike) with the rule's matches replaced."""
+    needles, lower, anchor, pattern, replace, check = rule
+    haystack = lowered if lower else text
     positions = None if anchor == "scan" else iter(_positions(haystack, needles, anchor))
-    pieces, done, at = [], 0, 0
+    pieces, lowered_pieces, done, at = [], [], 0, 0
     while True:
         if positions is None:  # the regex engine finds the literal start itself, in C
             found = pattern.search(haystack, at)
@@ -656,13 +675,14 @@ def _run_rule(rule, text: str, haystack: str) -> str:
         if _keep_lines and new.count("\n") != match.group(0).count("\n"):
             new = _mask_lines(match.group(0))
         if new != match.group(0):
-            pieces.append(text[done:match.start()])
-            pieces.append(new)
+            pieces += (text[done:match.start()], new)
+            lowered_pieces += (lowered[done:match.start()], _lower(new))
             done = found.end()
     if not pieces:
-        return text
+        return text, lowered
     pieces.append(text[done:])
-    return "".join(pieces)
+    lowered_pieces.append(lowered[done:])
+    return "".join(pieces), "".join(lowered_pieces)
 
 
 def _lower(text: str) -> str:
@@ -760,9 +780,7 @@ def _redact(text: str) -> str:
         needles, lower = rule[0], rule[1]
         haystack = lowered if lower else text
         if any(needle in haystack for needle in needles):
-            changed = _run_rule(rule, text, haystack)
-            if changed is not text:
-                text, lowered = changed, _lower(changed)
+            text, lowered = _run_rule(rule, text, lowered)
     if "redis" in lowered or "jedis" in lowered or "sentinel" in lowered:
         text = _client_call(text)
     text = _redact_keyed(text, lowered)
@@ -770,10 +788,26 @@ def _redact(text: str) -> str:
         text = _redact_next_line(text)
     for prefix, pattern in _KEY_FORMATS:
         if prefix in text:
-            text = pattern.sub(_key_format, text)
-    if ":AA" in text:
-        text = _TELEGRAM.sub(_head_mask, text)
-    if "SK" in text:
-        text = _TWILIO.sub(_head_mask, text)
+            edits = []
+            for at in _positions(text, (prefix,), 0):
+                match = pattern.match(text, at)
+                if match and (not edits or at >= edits[-1][1]):
+                    new = _key_format(match)
+                    if new != match.group(0):
+                        edits.append((at, match.end(), new))
+            if edits:
+                text = _apply(text, edits)
+    for needle, pattern, back in ((":AA", _TELEGRAM, 10), ("SK", _TWILIO, 0)):
+        if needle in text:
+            edits = []
+            for at in _positions(text, (needle,), 0):
+                start = at - back
+                while start < at and not text[start:at].isdigit():
+                    start += 1  # the bot id's digits before ':AA'
+                match = pattern.match(text, start) if start >= 0 and not _word_before_at(text, start) else None
+                if match and (not edits or start >= edits[-1][1]):
+                    edits.append((start, match.end(), _head_mask(match)))
+            if edits:
+                text = _apply(text, edits)
     text = _redact_runs(text, "AKIA" in text or "ASIA" in text or "aws_" in lowered)
     return text
