@@ -97,10 +97,9 @@ _AUTH_COMMAND = re.compile(
 )
 # The same inside other commands, any case: a redis-cli prompt or command line, HELLO 3 AUTH user pw,
 # MIGRATE ... AUTH pw / AUTH2 user pw.
-_AUTH_INLINE = re.compile(
-    r"(?P<head>(?:>|redis-cli\b[^\n]{0,120}?[ \t])[ \t]*auth[ \t]+)"
-    r"(?!\[REDACTED\])(?:[^\s\"'\\]{1,200}[ \t]+(?=[^\s\"'\\-]))?[^\s\"'\\]{1,1000}"
-)
+_AUTH_VALUE = r"(?!\[REDACTED\])(?:[^\s\"'\\]{1,200}[ \t]+(?=[^\s\"'\\-]))?[^\s\"'\\]{1,1000}"
+_AUTH_INLINE = re.compile(r"(?P<head>>[ \t]*auth[ \t]+)" + _AUTH_VALUE)
+_AUTH_REDIS_CLI = re.compile(r"(?P<head>redis-cli\b[^\n]{0,120}?[ \t][ \t]*auth[ \t]+)" + _AUTH_VALUE)
 _AUTH_IN_COMMAND = re.compile(
     r"(?P<head>hello[ \t]+\d[ \t]+auth[ \t]+[^\s\"'\\]{1,200}[ \t]+|auth2[ \t]+[^\s\"'\\]{1,200}[ \t]+"
     r"|migrate\b[^\n]{0,120}?[ \t]auth[ \t]+)[^\s\"'\\]{1,1000}"
@@ -608,7 +607,8 @@ _RULES = [
      _XML_ELEMENT, _head_mask, None),
     (("name=", "name =", "key=", "key ="), True, 0, _XML_PROPERTY, _head_value, _not_after_word),
     (("AUTH ", "AUTH\t"), False, "scan", _AUTH_COMMAND, _head_mask, _after(_PROMPT_START)),
-    (("> auth", ">auth", "redis-cli"), True, 0, _AUTH_INLINE, _head_mask, _prompt_before),
+    (("> auth", ">auth"), True, 0, _AUTH_INLINE, _head_mask, _prompt_before),
+    ((" auth ", " auth\t"), True, "scan", _AUTH_REDIS_CLI, _head_mask, None),
     (("hello 2 auth", "hello 3 auth", "auth2", "migrate"), True, 0, _AUTH_IN_COMMAND, _head_mask, _not_after_word),
     (('auth"', "auth'"), True, 1, _AUTH_ARGS, _head_value, None),
     (('auth\\"',), True, 2, _AUTH_ARGS, _head_value, None),
