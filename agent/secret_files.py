@@ -266,6 +266,8 @@ def _compute(path, info: os.stat_result, literals: tuple[str, ...]) -> bytes | N
         kind = credential_kind(path, data[:_SNIFF])
     if b"\x00" in data[:8192]:
         return note_for(path, len(data)).encode() if kind else None
+    if kind is None and not _may_hold_secret(data, literals):
+        return None  # no rule's needle, no long token, no session secret: nothing to mask
     text = data.decode("utf-8", errors="surrogateescape")
     masked = mask_text(text, kind, literals)
     if masked == text:
@@ -285,6 +287,15 @@ _NEEDLES = (
     "masterauth", "login", "account",
 )
 _LONG_TOKEN = r"[A-Za-z0-9+/_-]{32,}"
+_LONG_TOKEN_BYTES = re.compile(rb"[A-Za-z0-9+/]{20}")
+
+
+def _may_hold_secret(data: bytes, literals: tuple[str, ...]) -> bool:
+    """A quick test (C-speed substring searches) before the full redaction: whether any rule could fire."""
+    lowered = data.lower()
+    return (any(needle in lowered for needle in _NEEDLE_BYTES) or _LONG_TOKEN_BYTES.search(data) is not None
+            or any(literal.encode() in data for literal in literals))
+_NEEDLE_BYTES = tuple(needle.encode() for needle in _NEEDLES) + (b"pw",)
 _scratch: Path | None = None
 _scratch_lock = threading.Lock()
 
