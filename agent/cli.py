@@ -136,7 +136,12 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     except ConfigError as error:
         sys.stderr.write(f"ask-redis: {error}\n")
         return 2
-    if settings.repo in (Path.home().resolve(), Path("/")):
+    from ask_redis.sandbox import workspace_problem
+
+    if workspace_problem(settings.repo):  # / would give the tools the host's /proc, /dev and /tmp
+        sys.stderr.write(f"ask-redis: --repo {settings.repo}: {workspace_problem(settings.repo).removeprefix('the workspace ')}\n")
+        return 2
+    if settings.repo == Path.home().resolve():
         sys.stderr.write(f"ask-redis: note: the workspace is {settings.repo}, so the tools can read everything below it "
                          "(secret values are redacted); pass --repo PROJECT to narrow it\n")
     prompt = args.prompt

@@ -103,10 +103,5 @@ def load(flags: dict, labels: dict[str, str] | None = None) -> Settings:
         raise ConfigError(f"{source.get('repo', '--repo')} {settings.repo}: not a directory")
     if not os.access(repo, os.R_OK | os.X_OK):
         raise ConfigError(f"{source.get('repo', '--repo')} {settings.repo}: permission denied (the tools could not read it)")
-    from ask_redis.sandbox import workspace_problem
-
-    problem = workspace_problem(repo)
-    if problem:
-        raise ConfigError(f"{source.get('repo', '--repo')} {settings.repo}: {problem.removeprefix('the workspace ')}")
     settings.repo = repo.resolve()
     return settings

@@ -444,7 +444,9 @@ _DIRECTIVE_END = re.compile(r"[ \t]*(?:$|#|\\[nr]|\\?[\"'\]),]|[ \t]-)", re.M)
 
 def _directive(match: re.Match) -> str:
     separator = match.group("dsep")
-    if not separator.strip(" \t\"'\\"):  # only spaces: a config line or a command line, not prose
+    # Only spaces before a plain word: prose ("set requirepass for the default user") unless the line reads
+    # as a config or command line. A value with digits, capitals or symbols is masked wherever it is.
+    if not separator.strip(" \t\"'\\") and re.fullmatch(r"[a-z]{1,12}", match.group("value")):
         if not _DIRECTIVE_END.match(match.string, match.end()):
             return match.group(0)  # more words follow: "masterauth is not set on the replica"
         start = match.start()
