@@ -311,7 +311,7 @@ def _is_code_variable(name: str, match: re.Match, text: str) -> bool:
     if not ident:
         return False
     core, rest = ident.group(), value[ident.end():]
-    if rest and not rest.strip(")]};:"):
+    if rest and rest[0] in ")]}" and not rest.strip(")]};:,"):
         return True  # a value closed by a bracket: an argument in code
     if rest:
         return False
