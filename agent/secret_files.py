@@ -215,7 +215,7 @@ def note_for(path: str | os.PathLike, size: int) -> str:
 
 
 class _ViewCache:
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 200_000):
         self._entries: OrderedDict = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
