@@ -148,7 +148,12 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     except ConfigError as error:
         sys.stderr.write(f"ask-redis: {safe(str(error))}\n")
         return 2
-    if settings.repo in (Path.home().resolve(), Path("/")):
+    from ask_redis.sandbox import workspace_problem
+
+    if workspace_problem(settings.repo):  # / would give the tools the host's /proc, /dev and /tmp
+        sys.stderr.write(f"ask-redis: --repo {safe(str(settings.repo))}: {workspace_problem(settings.repo).removeprefix('the workspace ')}\n")
+        return 2
+    if settings.repo == Path.home().resolve():
         sys.stderr.write(f"ask-redis: note: the workspace is {safe(str(settings.repo))}, so the tools can read everything below it "
                          "(secret values are redacted); pass --repo PROJECT to narrow it\n")
     prompt = args.prompt

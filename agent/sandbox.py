@@ -314,13 +314,34 @@ def _probe(bwrap: str | None) -> tuple[Capability, _CgroupLayout | None]:
 # -------------------------------------------------------------------------------- run
 
 
-def run(command: str, workspace: Path, cwd: Path | None = None, timeout: float = 120.0, max_chars: int = 30_000) -> Result:
-    """Run `command` with bash in a fresh sandbox; raises RuntimeError if the probe failed."""
+# Directories whose bind as the workspace would replace the sandbox's own /proc, /dev, /sys or /tmp.
+SYSTEM_MOUNTS = ("/proc", "/sys", "/dev", "/tmp", "/run", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/var")
+
+
+def workspace_problem(workspace: Path) -> str | None:
+    """Why `workspace` cannot be the tools' workspace, or None. `/` would put the host's /proc (every process
+    and its command line), /dev and /tmp in the sandbox's reach, and Read and Grep next to them."""
+    real = Path(os.path.realpath(workspace))
+    if real == Path("/"):
+        return "the workspace cannot be / (it would expose the host's /proc, /dev and /tmp); pass --repo PROJECT"
+    for mount in SYSTEM_MOUNTS:
+        if real == Path(mount) or (mount in ("/proc", "/sys", "/dev") and Path(mount) in real.parents):
+            return f"the workspace cannot be {real} (a system directory); pass --repo PROJECT"
+    return None
+
+
+def run(command: str, workspace: Path, cwd: Path | None = None, timeout: float = 120.0, max_chars: int = 30_000,
+        masked: list[tuple[str, str]] | None = None) -> Result:
+    """Run `command` with bash in a fresh sandbox; raises RuntimeError if the probe failed or the workspace is
+    refused. `masked`: (masked copy, path in the workspace) pairs bound read-only over the originals."""
     capability = probe()
     if not capability.ok:
         raise RuntimeError(capability.explain())
+    problem = workspace_problem(workspace)
+    if problem:
+        raise RuntimeError(problem)
     workspace = workspace.resolve()
-    return _run(find_bwrap(), _cgroups, command, workspace, (cwd or workspace).resolve(), timeout, max_chars)
+    return _run(find_bwrap(), _cgroups, command, workspace, (cwd or workspace).resolve(), timeout, max_chars, masked)
 
 
 def _home() -> Path | None:
@@ -359,7 +380,7 @@ def without(args: list[str], unknown: frozenset[str]) -> list[str]:
     return kept
 
 
-def bwrap_args(workspace: Path, cwd: Path, seccomp_fd: int | None) -> list[str]:
+def bwrap_args(workspace: Path, cwd: Path, seccomp_fd: int | None, masked: list[tuple[str, str]] | None = None) -> list[str]:
     """bwrap's options (without the bwrap path) for one call."""
     args = [
         "--unshare-all", "--unshare-user", "--disable-userns",
@@ -374,10 +395,6 @@ def bwrap_args(workspace: Path, cwd: Path, seccomp_fd: int | None) -> list[str]:
     for entry in ETC_ENTRIES:
         args += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
     args += ["--ro-bind-try", str(Path(sys.executable).parent / "rg"), f"{TOOLS_DIR}/rg"]
-    # /proc/sys read-only: the sandbox's uid may map to root outside, and sysctl files
-    # check only the uid (kernel.core_pattern would be a way out).
-    args += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
-
     home = _home()
     sandbox_home = "/tmp"
     # Mount parents before children: /tmp, then whichever of home and workspace is shallower.
@@ -389,6 +406,14 @@ def bwrap_args(workspace: Path, cwd: Path, seccomp_fd: int | None) -> list[str]:
     mounts.append((str(workspace), ["--ro-bind", str(workspace), str(workspace)]))
     for _, mount in sorted(mounts, key=lambda m: len(Path(m[0]).parts)):
         args += mount
+    # Credential files (and any file with a secret) are seen as their masked copies: base64 or xxd inside has
+    # nothing to transform.
+    for source, target in masked or ():
+        args += ["--ro-bind", source, target]
+    # The sandbox's own /proc and /dev, mounted after the workspace so no workspace bind can replace them.
+    # /proc/sys read-only: the sandbox's uid may map to root outside, and sysctl files
+    # check only the uid (kernel.core_pattern would be a way out).
+    args += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     # Everything else in the sandbox's root becomes read-only too.
     args += ["--remount-ro", "/"]
     if seccomp_fd is not None:
@@ -401,7 +426,8 @@ def bwrap_args(workspace: Path, cwd: Path, seccomp_fd: int | None) -> list[str]:
     return args
 
 
-def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path, cwd: Path, timeout: float, max_chars: int) -> Result:
+def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path, cwd: Path, timeout: float, max_chars: int,
+         masked: list[tuple[str, str]] | None = None) -> Result:
     started = time.monotonic()
     cgroup = _CallCgroup(layout) if layout else None
     pipes: list[int] = []
@@ -418,7 +444,7 @@ def _run(bwrap: str, layout: _CgroupLayout | None, command: str, workspace: Path
             os.write(seccomp_fd, program)
             os.lseek(seccomp_fd, 0, os.SEEK_SET)
             keep_fds.append(seccomp_fd)
-        args = without(bwrap_args(workspace, cwd, seccomp_fd), unknown_options(bwrap))
+        args = without(bwrap_args(workspace, cwd, seccomp_fd, masked), unknown_options(bwrap))
         script = _SHELL_SCRIPT.format(
             address_kb=ADDRESS_SPACE_BYTES // 1024, file_blocks=FILE_SIZE_BYTES // 1024,
             processes=MAX_PROCESSES, cwd_fd=cwd_write,

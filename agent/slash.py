@@ -147,6 +147,10 @@ def _repo(chat: Any, argument: str) -> bool:
         path = chat.settings.repo / path
     if not path.is_dir():
         return fail(chat, f"{argument}: not a directory; workspace unchanged")
+    from ask_redis.sandbox import workspace_problem
+
+    if workspace_problem(path):
+        return fail(chat, f"{argument}: {workspace_problem(path).removeprefix('the workspace ')}; workspace unchanged")
     chat.rebuild(chat.settings.model_copy(update={"repo": path.resolve()}))
     chat.out.say(f"workspace: {chat.settings.repo}")
     return True

@@ -7,6 +7,7 @@ in every request), the workspace path as {workspace}. Auth headers are never sto
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -18,6 +19,11 @@ FORMAT = "ask-redis-transcript/1"
 KEPT_RESPONSE_HEADERS = ("content-type", "retry-after", "retry-after-ms")
 
 
+@functools.lru_cache(maxsize=1024)
+def _redacted(text: str) -> str:
+    return redact(text)
+
+
 def _digest(value: Any) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -25,11 +31,18 @@ def _digest(value: Any) -> str:
 def normalise_request(body: dict[str, Any], placeholders: dict[str, str] | None = None) -> dict[str, Any]:
     """The request as stored: run-specific values (the workspace path, a test server's address) as placeholders,
     secrets redacted, the system prompt and tool schemas by digest."""
-    text = json.dumps(body, sort_keys=True)
-    for value, placeholder in (placeholders or {}).items():
-        if value:
-            text = text.replace(json.dumps(value)[1:-1], placeholder)
-    body = json.loads(redact(text))
+    def clean(value: Any) -> Any:
+        text = json.dumps(value, sort_keys=True)
+        for found, placeholder in (placeholders or {}).items():
+            if found:
+                text = text.replace(json.dumps(found)[1:-1], placeholder)
+        return json.loads(_redacted(text))
+
+    # Message by message: each turn resends the history, and the messages already seen are not redacted again.
+    cleaned = clean({key: value for key, value in body.items() if key != "messages"})
+    if "messages" in body:
+        cleaned["messages"] = [clean(message) for message in body["messages"]]
+    body = {key: cleaned[key] for key in sorted(cleaned)}
     if "system" in body:
         body["system"] = _digest(body["system"])
     if "tools" in body:

@@ -189,9 +189,11 @@ def test_missing_path_and_fifo_path(ws):
 
 
 def test_results_are_redacted(ws):
-    text = ws.ok("Grep", pattern="hunter2", output_mode="content")
+    text = ws.ok("Grep", pattern="REDIS_PASSWORD", output_mode="content")
     assert "hunter2" not in text
     assert ".env:2:REDIS_PASSWORD=[REDACTED]" in text
+    # A match inside the masked value is no match: searching for the secret finds nothing.
+    assert ws.ok("Grep", pattern="hunter2", output_mode="content").startswith("No matches")
 
 
 def test_time_limit_gives_partial_results_with_a_note(ws, monkeypatch):

@@ -92,7 +92,7 @@ def _describe_validation(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _session_secrets(ctx: ToolContext) -> list[str]:
+def session_secrets(ctx: ToolContext) -> list[str]:
     """The passwords in the session's Redis URL (never stored: parsed again for each result)."""
     if not ctx.redis_url:
         return []
@@ -113,7 +113,7 @@ def _session_secrets(ctx: ToolContext) -> list[str]:
 def _clean(text: str, ctx: ToolContext) -> str:
     """Redact a result, and mask the session's own Redis password wherever it appears, in any form of text:
     a repository file may hold it where no pattern can tell it is a secret (a positional argument)."""
-    for secret in _session_secrets(ctx):
+    for secret in session_secrets(ctx):
         text = text.replace(secret, MASK)
     return redact(text)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ask_redis import sandbox
-from ask_redis.tools import Tool, ToolContext, ToolError
+from ask_redis.secret_files import sandbox_binds
+from ask_redis.tools import Tool, ToolContext, ToolError, session_secrets
 from ask_redis.tools.workspace import is_inside
 
 DEFAULT_TIMEOUT_MS = 120_000
@@ -56,8 +57,13 @@ Prefer Read, Grep and Glob to read and search files. Use Bash to list dependenci
         workspace = ctx.workspace.resolve()
         cwd = _current_dir(ctx, workspace)
         timeout_ms = input.timeout or DEFAULT_TIMEOUT_MS
+        problem = sandbox.workspace_problem(workspace)
+        if problem:
+            raise ToolError(f"Bash is unavailable: {problem}")
         try:
-            result = sandbox.run(input.command, workspace, cwd, timeout_ms / 1000, MAX_OUTPUT_CHARS)
+            # Files with secrets are bound as masked copies, so no transform inside can recover a value.
+            masked = sandbox_binds(workspace, tuple(session_secrets(ctx)))
+            result = sandbox.run(input.command, workspace, cwd, timeout_ms / 1000, MAX_OUTPUT_CHARS, masked)
         except RuntimeError as error:
             raise ToolError(f"Bash is unavailable: {error}") from None
 

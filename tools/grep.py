@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import selectors
@@ -16,7 +18,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ask_redis.tools import Tool, ToolContext, ToolError
+from ask_redis.redact import MASK
+from ask_redis.secret_files import masked_bytes
+from ask_redis.tools import Tool, ToolContext, ToolError, session_secrets
 from ask_redis.tools.read import SNIFF_BYTES  # Read refuses a NUL in these first bytes, leaves out later ones
 from ask_redis.tools.workspace import Confinement, open_checked, plain_optional_schema, relative, reopen, resolve
 
@@ -360,6 +364,8 @@ class Grep(Tool):
         if result.returncode == 2 and not result.out and result.complete:
             raise ToolError(f"ripgrep: {result.error_message()}")
 
+        result.out = _search_masked_views(result.out, mode, cwd, input, tuple(session_secrets(ctx)))
+
         notes = []
         stopped = result.stopped_note(TIME_LIMIT_SECONDS)
         if stopped:
@@ -380,7 +386,7 @@ class Grep(Tool):
 
         if total == 0:
             probe = ["--no-ignore", *filters, "--files-with-matches", "--null", *query]
-            return _nothing_found(probe, cwd, prefix, notes)
+            return _nothing_found(probe, cwd, prefix, notes, input, tuple(session_secrets(ctx)))
         header = 1 if mode != "content" else 0
         kept = _fit(body, header)
         if kept < len(body):
@@ -440,6 +446,110 @@ def _binary_matches(result: RipgrepResult, prefix: str, file: tuple[int, str] | 
     return notes
 
 
+# ------------------------------------------------------------- files with secrets: search what the model sees
+
+
+_OMITTED = b" [... omitted end of long line]"
+_MASK_BYTES = MASK.encode()
+
+
+def _search_masked_views(out: bytes, mode: str, cwd: Path, input: GrepInput, literals: tuple[str, ...]) -> bytes:
+    """ripgrep's output with every file that has a masked view searched again in that view.
+
+    A file's secrets are masked before it is searched, and a match that overlaps a mask is no match, so a
+    pattern probing a secret (`requirepass a`, `requirepass ab`, ...) finds nothing in any output mode."""
+    if mode == "content":
+        blocks = out.rstrip(b"\n").split(b"\n\n") if out.strip() else []
+        rebuilt, changed = [], False
+        for block in blocks:
+            path, nul, _ = block.partition(b"\0")
+            view = masked_bytes(cwd / os.fsdecode(path), literals) if nul else None
+            if view is None:
+                rebuilt.append(block)
+                continue
+            changed = True
+            lines = _view_lines(view, input)
+            if lines:
+                rebuilt.append(path + b"\0" + b"\n".join(lines))
+        if not changed:
+            return out
+        return b"".join(block + b"\n\n" for block in rebuilt)
+    separator = b"\0" if mode == "files_with_matches" else b"\n"
+    entries = out.split(separator)
+    tail = entries.pop()  # empty, or an unfinished entry after an early stop
+    kept, changed = [], False
+    for entry in entries:
+        path = entry if mode == "files_with_matches" else entry.rpartition(b"\0")[0]
+        view = masked_bytes(cwd / os.fsdecode(path), literals)
+        if view is None:
+            kept.append(entry)
+            continue
+        changed = True
+        count = sum(1 for line in _view_lines(view, input, matches_only=True))
+        if count:
+            kept.append(entry if mode == "files_with_matches" else path + b"\0" + str(count).encode())
+    if not changed:
+        return out
+    return b"".join(entry + separator for entry in kept) + tail
+
+
+def _view_lines(view: bytes, input: GrepInput, matches_only: bool = False) -> list[bytes]:
+    """The masked view searched with the same pattern, as ripgrep's --heading lines (N:text, N-text, --),
+    leaving out matches that overlap a mask."""
+    args = ["--no-config", "--json", "--regexp", input.pattern]
+    if input.case_insensitive:
+        args.append("-i")
+    if input.multiline:
+        args += ["-U", "--multiline-dotall"]
+    if not matches_only:
+        for flag, value in (("-C", input.context), ("-A", input.after), ("-B", input.before)):
+            if value is not None:
+                args += [flag, str(value)]
+    done = subprocess.run([ripgrep_binary(), *args, "-"], input=view, capture_output=True, timeout=TIME_LIMIT_SECONDS)
+    lines: list[tuple[int, str, bytes]] = []
+    for raw in done.stdout.splitlines():
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            continue
+        if event.get("type") not in ("match", "context"):
+            continue
+        data = event["data"]
+        text = data["lines"]
+        body = text["text"].encode() if "text" in text else base64.b64decode(text.get("bytes", ""))
+        number = data["line_number"]
+        if event["type"] == "match":
+            spans = [(m["start"], m["end"]) for m in data.get("submatches", [])]
+            if not any(not _overlaps_mask(body, start, end) for start, end in spans):
+                continue  # every match in this line touches a masked secret
+            kind = b":"
+        else:
+            if matches_only:
+                continue
+            kind = b"-"
+        for offset, line in enumerate(body.rstrip(b"\n").split(b"\n")):
+            lines.append((number + offset, kind, line.rstrip(b"\r")))
+    out, previous = [], None
+    context = any(v for v in (input.context, input.after, input.before))
+    for number, kind, line in lines:
+        if context and previous is not None and number > previous + 1:
+            out.append(b"--")
+        previous = number
+        if len(line.decode("utf-8", "replace")) > MAX_COLUMNS:
+            line = line.decode("utf-8", "replace")[:MAX_COLUMNS].encode() + _OMITTED
+        out.append(str(number).encode() + kind + line)
+    return out
+
+
+def _overlaps_mask(line: bytes, start: int, end: int) -> bool:
+    at = line.find(_MASK_BYTES)
+    while at != -1:
+        if at < end and start < at + len(_MASK_BYTES):
+            return True
+        at = line.find(_MASK_BYTES, at + 1)
+    return False
+
+
 def _fit(lines: list[str], header: int) -> int:
     """How many of `lines` fit in MAX_RESULT_CHARS (the header, and at least one entry, always do)."""
     used = 0
@@ -450,10 +560,13 @@ def _fit(lines: list[str], header: int) -> int:
     return len(lines)
 
 
-def _nothing_found(probe: list[str], cwd: Path, prefix: str, notes: list[str]) -> str:
+def _nothing_found(probe: list[str], cwd: Path, prefix: str, notes: list[str], input: GrepInput,
+                   literals: tuple[str, ...]) -> str:
     text = f"No matches found (hidden files were searched; VCS directories and files ignored by {IGNORE_RULES} were skipped)"
-    # How many ignored files would have matched: a short second search without the ignore rules.
+    # How many ignored files would have matched: a short second search without the ignore rules (in the
+    # masked views too: a file whose only match is inside a secret does not match).
     found = RipgrepRun.start(probe, cwd, min(2.0, TIME_LIMIT_SECONDS)).finish()
+    found.out = _search_masked_views(found.out, "files_with_matches", cwd, input, literals)
     ignored = sorted(found.entries(b"\0"))
     if ignored:
         more = "" if found.complete else "+"

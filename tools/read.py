@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import io
 import os
 import stat
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ask_redis.tools import Tool, ToolContext, ToolError
+from ask_redis.redact import redact
+from ask_redis.secret_files import MAX_VIEW_BYTES, masked_bytes
+from ask_redis.tools import Tool, ToolContext, ToolError, session_secrets
 from ask_redis.tools.workspace import is_inside, open_checked, plain_optional_schema, relative, reopen, resolve
 
 DEFAULT_LIMIT = 2000
@@ -21,6 +24,9 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_OUTPUT_BYTES = 256 * 1024
 CHUNK_BYTES = 1024 * 1024
 SNIFF_BYTES = 8192
+# Lines read before the window when the file has no masked view (it is too large): enough for a secret's
+# name above its value (a YAML block scalar) or a PEM header above its body.
+CONTEXT_LINES = 50
 # A line is kept only up to this many bytes (enough for MAX_LINE_CHARS characters of UTF-8), so one
 # gigabyte-long line costs no more memory than a short one.
 _KEEP_BYTES = MAX_LINE_CHARS * 4 + 4
@@ -197,20 +203,26 @@ class Read(Tool):
             head = handle.read(SNIFF_BYTES)
             if not head:
                 return f"The file {shown} exists but is empty."
-            if b"\x00" in head:
+            # The masked view (secrets masked in the raw text, credential files with every value masked) is what
+            # is numbered and shown; a file too large for a view gets its window redacted with lines before it.
+            view = masked_bytes(real, tuple(session_secrets(ctx)), opened)
+            source = io.BytesIO(view) if view is not None else handle
+            if view is None and b"\x00" in head:
                 raise ToolError(f"{shown} looks like a binary file (it contains NUL bytes); Read only shows text files.")
-            handle.seek(0)
+            source.seek(0)
             first = max(input.offset or 1, 1)
-            window = _Window(first, first + (input.limit or DEFAULT_LIMIT) - 1)
-            window.scan(handle)
+            large = view is None and opened.st_size > MAX_VIEW_BYTES
+            start = max(1, first - CONTEXT_LINES) if large else first
+            window = _Window(start, first + (input.limit or DEFAULT_LIMIT) - 1)
+            window.scan(source)
         if first > window.total:
             raise ToolError(f"offset {first} is past the end of {shown}, which has {window.total} lines.")
-        return _render(window, first)
+        return _render(window, first, start, redact_window=large)
 
 
-def _render(window: _Window, first: int) -> str:
-    out, not_utf8, nul_lines = [], False, []
-    for number, (data, cut) in enumerate(window.lines, start=first):
+def _render(window: _Window, first: int, start: int, redact_window: bool = False) -> str:
+    texts, not_utf8, nul_lines = [], False, []
+    for number, (data, cut) in enumerate(window.lines, start=start):
         if number == 1 and data.startswith(_BOM):
             data = data[len(_BOM):]
         if data.endswith(b"\r") and not cut:
@@ -219,7 +231,17 @@ def _render(window: _Window, first: int) -> str:
         not_utf8 = not_utf8 or bad
         if "\x00" in text:  # past the first 8 KB (a NUL there refuses the file): a sparse or partly binary file
             text = text.replace("\x00", "")
-            nul_lines.append(number)
+            if number >= first:
+                nul_lines.append(number)
+        texts.append((text, cut))
+    if redact_window:  # the raw lines, before numbering, with the context lines above the window
+        joined = redact("\n".join(text for text, _ in texts), keep_lines=True).split("\n")
+        if len(joined) == len(texts):
+            texts = [(text, cut) for text, (_, cut) in zip(joined, texts)]
+    texts = texts[first - start:]
+    window.lines = window.lines[first - start:]
+    out = []
+    for number, (text, cut) in enumerate(texts, start=first):
         if cut or len(text) > MAX_LINE_CHARS:
             text = text[:MAX_LINE_CHARS] + f"… [line truncated to {MAX_LINE_CHARS} characters]"
         out.append(f"{number}\t{text}")
