@@ -422,7 +422,10 @@ def _cut_by_binary(probe: RipgrepResult, result: RipgrepResult, mode: str, cwd: 
         except OSError:
             continue
         with os.fdopen(fd, "rb") as handle:
-            if stat.S_ISREG(os.fstat(fd).st_mode) and b"\0" not in handle.read(SNIFF_BYTES):
+            # text at the start, a NUL later: ripgrep stopped there (a match it missed for any other reason,
+            # such as a masked secret, is no cut and is not named)
+            if stat.S_ISREG(os.fstat(fd).st_mode) and b"\0" not in handle.read(SNIFF_BYTES) and \
+                    b"\0" in handle.read(64 * 1024 * 1024):
                 cut.append(shown)
     if not cut:
         return []
