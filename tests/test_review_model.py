@@ -398,3 +398,33 @@ def test_code_families_joined_with_live_namespaces(tmp_path, join_server):
     assert legacy["verdict"] == "no writer in this repository" and legacy["namespace"] in join["orphans"]
     biggest = join["biggest"][0]
     assert biggest["namespace"].startswith("catalog") and biggest["writers"] == ["shop.py:8"]
+
+
+def test_a_tree_with_an_unreadable_file_gets_a_full_report_and_a_note(tmp_path):
+    """One file the reviewing process cannot read: it is owned by another user, mode 0600, and the review runs
+    as root without the capabilities that override file permissions (setpriv drops them from the bounding set)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to make a file the review cannot read")
+    root = tree(tmp_path / "repo", {"app.py": """
+        import redis
+        r = redis.Redis(socket_timeout=1)
+
+        def all_users():
+            return r.keys("user:*")
+    """, "secret/locked.py": "import redis\nr = redis.Redis()\nr.keys('*')\n"})
+    locked = root / "secret" / "locked.py"
+    os.chown(locked, 65534, 65534)
+    locked.chmod(0o600)
+    command = str(Path(sys.executable).with_name("ask-redis"))
+    done = subprocess.run([setpriv, "--bounding-set=-dac_override,-dac_read_search", command, "review", str(root),
+                           "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [("keys-command", "app.py")]
+    assert any("secret/locked.py" in note and "Permission denied" in note for note in report["notes"]), report["notes"]

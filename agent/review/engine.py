@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 import threading
 from collections import Counter
@@ -862,6 +863,7 @@ class Candidates:
     def __init__(self, root: Path):
         self.root = root
         self.searched = 0
+        self.unreadable: list[str] = []  # "path: why" for files and folders ripgrep could not read
 
     def __iter__(self):
         if self.root.is_file():
@@ -875,22 +877,34 @@ class Candidates:
             yield from found
             return
         # -l stops reading a file at its first match; --stats adds the files searched in the same pass.
-        command = [rg, "--files-with-matches", "--null", "--stats", "--line-buffered", "--no-messages", "--hidden", "--no-require-git",
+        command = [rg, "--files-with-matches", "--null", "--stats", "--line-buffered", "--hidden", "--no-require-git",
                    "--no-config", "-i", "-e", MENTIONS_REDIS.pattern.removeprefix("(?i)"),
                    "-g", "*{" + ",".join(SOURCE_EXTENSIONS) + "}", "-g", "!*.min.js",
                    "-g", "!{" + ",".join(VENDORED) + "}", "--", "."]
-        process = subprocess.Popen(command, cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   stdin=subprocess.DEVNULL)
-        pending = b""
-        with process:
-            while chunk := process.stdout.read1(1 << 16):
-                *names, pending = (pending + chunk).split(b"\0")
-                for name in names:
-                    yield self.root / os.fsdecode(name.lstrip(b"\n")).removeprefix("./")
+        # ripgrep's messages (a file or folder it cannot read) go to a file, not a pipe nobody drains
+        with tempfile.TemporaryFile() as messages:
+            process = subprocess.Popen(command, cwd=self.root, stdout=subprocess.PIPE, stderr=messages,
+                                       stdin=subprocess.DEVNULL)
+            pending = b""
+            with process:
+                while chunk := process.stdout.read1(1 << 16):
+                    *names, pending = (pending + chunk).split(b"\0")
+                    for name in names:
+                        yield self.root / os.fsdecode(name.lstrip(b"\n")).removeprefix("./")
+            messages.seek(0)
+            said = messages.read(1 << 20).decode("utf-8", "replace")
         searched = re.search(rb"(\d+) files searched", pending)
-        if process.returncode not in (0, 1) or searched is None:
+        # exit 2 with statistics: some files could not be read, the rest were searched
+        if process.returncode not in (0, 1, 2) or searched is None:
             raise RuntimeError(f"ripgrep failed listing {self.root} (exit {process.returncode})")
         self.searched = int(searched.group(1))
+        for line in said.splitlines():
+            match = _RG_MESSAGE.match(line)
+            if match:
+                self.unreadable.append(f"{match.group(1).removeprefix('./')}: {match.group(2)}")
+
+
+_RG_MESSAGE = re.compile(r"^rg: (.+?): (.+?)(?: \(os error \d+\))?$")
 
 
 def candidate_files(root: Path) -> tuple[int, list[Path]]:
@@ -1043,5 +1057,6 @@ def scan(root: Path) -> ScanResult:
     program = first if root.is_dir() and not more else Program(files)
     findings += rules.run(base if root.is_file() else root, program)
     findings.sort(key=lambda f: (-f.severity, f.path or "", f.line or 0, f.rule_id))
+    errors += candidates.unreadable
     errors.sort()
     return ScanResult(findings, candidates.searched, analyzed, facts, program.uses_cluster, errors, program)
