@@ -107,7 +107,9 @@ EXPECTED = {  # transcript -> (Claude Code subtype, ask-redis subtype, stop_reas
     "refusal-with-tool": ("error_during_execution", "error_refusal", "refusal"),
     "context-window-exceeded": ("error_during_execution", "error_context_window", "model_context_window_exceeded"),
     "overloaded-for-good": ("error_during_execution", "error_api", None),
-    "stream-cut": ("error_during_execution", "error_api", None),
+    "stream-cut": ("success", "success", "end_turn"),  # the cut is retried and the answer completes
+    "cut-for-good": ("error_during_execution", "error_api", None),
+    "error-event-invalid-request": ("error_during_execution", "error_api", None),
 }
 
 
