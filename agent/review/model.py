@@ -12,7 +12,7 @@ their callers), and the key families with their types, TTLs, bounds, writers and
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ast_grep_py import SgNode
@@ -150,10 +150,6 @@ class FileFacts:
     constants: dict[str, str] = field(default_factory=dict)  # names bound once to a string literal
     key_helpers: dict[str, KeyExpr] = field(default_factory=dict)  # function name -> the key it returns
     uses_cluster: bool = False
-    local_findings: list = field(default_factory=list)  # findings the file alone decides
-    cluster_local: list = field(default_factory=list)
-    facts: Counter = field(default_factory=Counter)
-    lua_scripts: int = 0
     names_redis: bool = True  # the file itself names Redis (else only handles the program resolves count)
 
 
@@ -216,8 +212,6 @@ def _ttl_in_command(adapter, call) -> bool:
         return True
     if command in ("set", "getex"):
         return adapter.ttl_given(call)
-    if command in ("hset", "hsetex") and adapter.name == "java":
-        return False
     return False
 
 

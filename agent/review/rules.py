@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ask_redis.review import engine
 from ask_redis.review.findings import Finding, Rule, Severity, make_finding
-from ask_redis.review.model import MAIN_LIKE, SCRIPT_PATH, Ctor, Program, RCall, Site
+from ask_redis.review.model import LOOP_EXEMPT, MAIN_LIKE, SCRIPT_PATH, Program, Site
 
 MULTI_KEY = {"mget", "mset", "msetnx", "del", "unlink", "exists", "sunion", "sinter", "sdiff", "sunionstore",
              "sinterstore", "sdiffstore", "zunionstore", "zinterstore", "smove", "rename", "renamenx",
@@ -278,7 +278,7 @@ def loop_no_pipeline(ctx: Context) -> None:
             first[key] = (site, message)
 
     for call in program.redis_calls:
-        if call.in_loop is None or call.pipelined or call.command in model_exempt() or call.splat or call.test:
+        if call.in_loop is None or call.pipelined or call.command in LOOP_EXEMPT or call.splat or call.test:
             continue
         if call.counts_in_loop:
             offer(call.site, call.in_loop, f"{call.command.upper()} issued once per loop iteration (loop at line "
@@ -296,11 +296,6 @@ def loop_no_pipeline(ctx: Context) -> None:
     for (path, _), (site, message) in sorted(first.items(), key=lambda item: (item[0][0], item[1][0].line)):
         if not ctx.dev_tooling(path):
             ctx.report(engine.LOOP_NO_PIPELINE, site, message)
-
-
-def model_exempt() -> set[str]:
-    from ask_redis.review.model import LOOP_EXEMPT
-    return LOOP_EXEMPT
 
 
 def del_on_collection(ctx: Context) -> None:
