@@ -11,9 +11,10 @@ their callers), and the key families with their types, TTLs, bounds, writers and
 
 from __future__ import annotations
 
+
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ast_grep_py import SgNode
 
@@ -100,6 +101,7 @@ class OCall:
     nargs: int
     stored: bool  # the result is kept on an object or at module level
     test: bool
+    list_arg: bool = False  # the one argument is a collection (of keys, for a wrapper of a multi-key command)
 
 
 @dataclass
@@ -233,6 +235,8 @@ def _fixed_fields(adapter, call) -> bool | None:
                    adapter.literal(p.field("key") or p.named_children()[0]) is not None or
                    (p.field("key") or p.named_children()[0]).kind() in ("property_identifier", "field_identifier")
                    for p in pairs) if pairs else True
+    if mapping is not None or len(args) == 1:
+        return None  # hset(key, mapping=job.to_dict()), putAll(key, map): an object's record, not evidence of growth
     return False
 
 
@@ -243,10 +247,20 @@ def _list_arg(adapter, call) -> bool:
     """A multi-key command given one collection of keys (a list literal, a comprehension, a plural name)."""
     if call.command not in _MULTI_KEY_LISTS or len(call.args) != 1 or call.splat:
         return False
-    arg = call.args[0]
+    return _a_list(call.args[0])
+
+
+_CONVERSION = re.compile(r"(?:list|tuple|set|Array\.from|Arrays\.asList)\(\s*([\w.]+)\s*\)|([\w.]+)\.(?:toArray|toList|keySet|values)\(")
+
+
+def _a_list(arg: SgNode) -> bool:
     if arg.kind() in ("list", "array", "list_comprehension", "array_creation_expression", "composite_literal"):
         return True
-    return arg.kind() in ("identifier", "attribute", "member_expression", "selector_expression") and bool(
+    converted = _CONVERSION.match(arg.text())
+    if converted:
+        # keys.toArray(new String[0]), list(keys), Array.from(keys): the collection converted
+        return bool(_PLURAL.search(converted.group(1) or converted.group(2)))
+    return arg.kind() in ("identifier", "attribute", "member_expression", "selector_expression", "field_access") and bool(
         _PLURAL.search(arg.text()))
 
 
@@ -384,6 +398,7 @@ def extract(ctx, is_redis_local) -> FileFacts:
             self_call=receiver in ("self", "this", "cls", ""),
             in_loop=in_loop if adapter.loop_call_counts(call) or adapter.name not in ("javascript", "typescript", "tsx") else None,
             pipelined=bool(re.search(r"(?i)pipe|batch|multi", receiver)), args=args, nargs=len(call.args),
+            list_arg=len(call.args) == 1 and not call.splat and _a_list(call.args[0]),
             stored=_stored(call.node, adapter) or func is None, test=ctx.is_test or (func.test if func else False)))
         binding = adapter.assigned_name(call.node)
         if binding:
@@ -541,7 +556,8 @@ class Program:
         for facts in self.files:
             for name, callee, _ in facts.bindings:
                 if callee in self.factories or callee in ("getConnection", "getResource", "connect", "getClient",
-                                                          "get_redis_connection", "get_client", "getRedis", "get_redis"):
+                                                          "get_redis_connection", "get_client", "getRedis", "get_redis",
+                                                          "pipeline", "Pipeline", "TxPipeline", "pipelined"):
                     names.add(name)
         lists = {n for facts in self.files for n in facts.client_lists}
         for facts in self.files:
@@ -662,6 +678,8 @@ class Program:
         if target is None or target.id not in self.wrappers:
             return None
         inner = self.wrappers[target.id]
+        if call.list_arg and inner.command in _MULTI_KEY_LISTS and not inner.list_arg:
+            inner = replace(inner, list_arg=True)
         key = inner.key
         if inner.key.param is not None and inner.key.param in target.params:
             index = target.params.index(inner.key.param)
@@ -690,6 +708,9 @@ class Program:
         display = key.display
         if display is None:
             return key
+        if key.pattern and key.pattern.startswith("<") and key.pattern.endswith(">"):
+            # self.key in one module is not self.key in another: each class keeps its own
+            return KeyExpr(f"{key.pattern}@{where.path}", display, key.param, key.literal)
         match = re.fullmatch(r"([A-Za-z_$][\w$]*)\((.*)\)", display)
         if match and match.group(1) in self.key_helpers:
             helpers = self.key_helpers[match.group(1)]

@@ -298,12 +298,24 @@ def loop_no_pipeline(ctx: Context) -> None:
             ctx.report(engine.LOOP_NO_PIPELINE, site, message)
 
 
+_KEYSPACE_WALK = re.compile(r"(?i)^(keys|scan|scan_?iter|scanStream|scanIterator|hscan|sscan|zscan)$")
+
+
 def del_on_collection(ctx: Context) -> None:
+    program = ctx.program
+    # functions that gather keys from the keyspace: a batch they DEL has no bound
+    walking = {where.func for call, _, where in program.uses if call.command in ("keys", "scan")}
+    walking |= {c.site.func for facts in program.files for c in facts.ocalls if _KEYSPACE_WALK.match(c.name)}
+    for _ in range(2):  # keys = self._all_keys(): the helper walks, its caller holds the batch
+        walking |= {c.site.func for facts in program.files for c in facts.ocalls
+                    if (target := program.resolve(c)) is not None and target.id in walking}
     for call, key, where in _uses(ctx):
         if call.command != "del":
             continue
         if call.splat or call.list_arg:
-            ctx.report(engine.DEL_COLLECTION, where, "DEL of a whole batch of keys frees them all synchronously.")
+            if where.func in walking:
+                ctx.report(engine.DEL_COLLECTION, where, "DEL of every key a keyspace walk found, in one call: they are "
+                           "all freed synchronously, with no bound on how many (UNLINK them, in batches).")
             continue
         family = ctx.program.family(key)
         if family is not None and family.can_grow:
