@@ -22,7 +22,13 @@ _CONCAT = ("binary_operator", "binary_expression")
 _CALLS = ("call", "call_expression", "method_invocation")
 _FORMATTERS = {"format", "sprintf", "formatted", "Sprintf", "Sprint", "join"}
 GROWING_WORDS = re.compile(r"(?i)queue|log|history|events?|stream|feed|timeline|inbox|messages?|index|seen|visited|"
-                           r"members|followers|items|all|list|set|jobs|tasks|pending|backlog|audit|buffer")
+                           r"members|followers|items|all|list|set|jobs|tasks|pending|backlog|audit|buffer|"
+                           r"tags?|users|profiles|comments|posts|orders|records|results|visitors|views|likes|votes|clicks")
+# Collections that list the parts of a running system (worker registries, module tables, status hashes):
+# a handful of members, whatever the traffic.
+REGISTRY_WORDS = re.compile(r"(?i)(^|[^a-z])(types|kinds|modules|processors|pids|workers|servers|nodes|shards|status|stats|"
+                            r"config|configs|settings|known|registry|flags|features|bindings|schedulers|consumers|groups)"
+                            r"([^a-z]|$)")
 CACHE_WORDS = re.compile(r"(?i)cache|cached|session|sess|token|otp|nonce|lock|mutex|rate|limit|throttle|quota|tmp|temp|"
                          r"captcha|verify|verification|code|csrf|jwt|blacklist|blocklist|denylist|revoked|ttl|expir|"
                          r"idempot|dedup|cooldown|attempts|ban|reset|confirm|magic|invite|state|nonce|presence|online|"

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ask_redis.review import engine
+from ask_redis.review import keys as keymod
 from ask_redis.review.findings import Finding, Rule, Severity, make_finding
 from ask_redis.review.model import LOOP_EXEMPT, MAIN_LIKE, SCRIPT_PATH, Program, Site
 
@@ -335,16 +336,28 @@ def unbounded_read(ctx: Context) -> None:
             continue  # fixed fields, or trimmed
         if family is not None and family.managed:
             continue  # members are removed as they go (a registry of live workers, locks held)
+        named = _key_text(ctx.program, call, key)
+        if keymod.REGISTRY_WORDS.search(named):
+            continue
         if family is not None and family.writers:
             ctx.report(engine.UNBOUNDED_READ, where,
                        f"{name} reads all of `{family.display}` in one reply, and nothing bounds it (written at "
                        f"{family.writers[0]}, no trim, fields not fixed).")
-        elif call.command == "hgetall":
-            ctx.report(engine.UNBOUNDED_READ, where, "HGETALL reads the whole hash in one reply; no writer in this "
-                       "repository shows it is small.", severity=Severity.LOW)
-        else:
-            ctx.report(engine.UNBOUNDED_READ, where, f"{name} reads the whole collection in one reply; no writer in this "
-                       "repository shows a bound.")
+        elif keymod.GROWING_WORDS.search(key.display or "") or _GROWING_NAME.search(named):
+            # no writer here to tell; the key's name says it grows (a queue, a log, members, a timeline)
+            ctx.report(engine.UNBOUNDED_READ, where, f"{name} reads the whole collection in one reply, and its name says it "
+                       "grows; no writer in this repository shows a bound.", severity=Severity.LOW)
+
+
+_GROWING_NAME = re.compile(keymod.GROWING_WORDS.pattern.replace("|all|list|set|", "|"))
+
+
+def _key_text(program: Program, call, key) -> str:
+    """What names the key: its pattern, or the argument as written, and the function that reads it."""
+    func = program.funcs[call.site.func].name if call.site.func in program.funcs else ""
+    written = re.sub(r"(?i)\b%s\b|opsFor\w+|\b[A-Z]\w*<[^=]*?>" % re.escape(call.method or call.command), " ",
+                     call.site.evidence)
+    return " ".join(filter(None, (key.display, key.pattern, written, func)))
 
 
 def socket_timeouts(ctx: Context) -> None:
