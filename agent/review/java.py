@@ -65,7 +65,7 @@ class JavaAdapter(Adapter):
     extensions = (".java",)
     call_kinds = ("method_invocation",)
     new_kinds = ("object_creation_expression",)
-    loop_kinds = ("for_statement", "enhanced_for_statement", "lambda_expression")
+    loop_kinds = ("for_statement", "enhanced_for_statement", "lambda_expression", "while_statement")
     function_kinds = ("method_declaration", "constructor_declaration", "lambda_expression")
     if_kinds = ("if_statement",)
     string_kinds = ("string_literal",)
@@ -129,6 +129,9 @@ class JavaAdapter(Adapter):
         return modifiers.text() if modifiers is not None else ""
 
     def is_batch_loop(self, loop: SgNode) -> bool:
+        if loop.kind() == "while_statement":
+            condition = loop.field("condition")
+            return condition is not None and ".hasNext()" in condition.text()  # an iterator walked item by item
         if loop.kind() != "lambda_expression":
             return True
         return self.function_markers(loop) == "forEach"

@@ -363,6 +363,28 @@ def extract(ctx, is_redis_local) -> FileFacts:
     # names bound once to an expression (`String userKey = getTokenKey(uuid);`): a key argument resolves through them
     bound_once = {name: values[0] for name, values in ctx.assignments.items()
                   if len(values) == 1 and name not in constants and values[0].kind() not in _LOOPS}
+    # UPPER_CASE names bound once to an expression of constants: `DETAIL = PREFIX + "detail:"`
+    for name, value in list(bound_once.items()):
+        if name.isupper() and len(name) > 1:
+            shown = keymod.key_expr(adapter, value, constants, ()).display
+            if shown and not re.search(r"\{(?![A-Z_][A-Z0-9_]*\})", shown):
+                constants[name] = shown  # other modules' constants ({PREFIX}) are filled in by the program
+    # a name bound several times in the file, once in each function (`cacheKey` in every handler)
+    per_function: dict[tuple[int, str], SgNode | None] = {}
+    for name, values in ctx.assignments.items():
+        if len(values) > 1 and name not in constants:
+            for value in values:
+                if value.kind() in _LOOPS:
+                    continue
+                _, fn = func_of(value)
+                spot = (fn.range().start.index if fn is not None else -1, name)
+                per_function[spot] = value if spot not in per_function else None
+
+    def bindings_at(fn: SgNode | None) -> dict:
+        index = fn.range().start.index if fn is not None else -1
+        local = {name: value for (at, name), value in per_function.items() if at == index and value is not None}
+        return {**local, **bound_once, **constants} if local else shared
+    shared = {**bound_once, **constants}
 
     for call in ctx.calls:
         func, fn = func_of(call.node)
@@ -376,7 +398,7 @@ def extract(ctx, is_redis_local) -> FileFacts:
             local = is_redis_local(call)
             plain = call.receiver in ctx.plain_vars or call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os",
                                                                           "JSON", "Array", "Promise", "Math", "console")
-            key = keymod.key_expr(adapter, call.args[0], {**bound_once, **constants}, params) if call.args else KeyExpr(None, None)
+            key = keymod.key_expr(adapter, call.args[0], bindings_at(fn), params) if call.args else KeyExpr(None, None)
             facts.rcalls.append(RCall(
                 site=site(call.node, func), command=call.command, method=call.method, receiver=call.receiver,
                 receiver_text=call.receiver_text, key=key, nargs=len(call.args) + len(call.kwargs), splat=call.splat,
@@ -392,7 +414,7 @@ def extract(ctx, is_redis_local) -> FileFacts:
             continue
         # a call by name: maybe a repository function (a helper that issues commands, a wrapper, a factory)
         receiver = call.receiver_text
-        args = [keymod.key_expr(adapter, a, {**bound_once, **constants}, params) for a in call.args[:3]]
+        args = [keymod.key_expr(adapter, a, bindings_at(fn), params) for a in call.args[:3]]
         facts.ocalls.append(OCall(
             site=site(call.node, func), name=name, receiver_text=receiver,
             self_call=receiver in ("self", "this", "cls", ""),
@@ -721,7 +743,8 @@ class Program:
         def fill(slot: re.Match) -> str:
             name = slot.group(1)
             return self.constants.get(name, slot.group(0)) if name.isupper() or name in self.constants else slot.group(0)
-        display = re.sub(r"\{([A-Za-z_$][\w$]*)\}", fill, display)
+        for _ in range(2):  # a constant made of other constants
+            display = re.sub(r"\{([A-Za-z_$][\w$]*)\}", fill, display)
         if display == key.display:
             return key
         pattern = keymod.squash(re.sub(r"\{[^{}]*\}", keymod.PLACEHOLDER, display))
