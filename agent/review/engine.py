@@ -191,7 +191,8 @@ TEST_PATH = re.compile(
     r"[^/]*(Test|Tests|IT)\.java)$"
 )
 TEST_FUNCTION = re.compile(
-    r"(?i)fixture|^setup|^set_up|^teardown|^tear_down|before(each|all)?$|after(each|all)?$|^test|^benchmark"
+    r"^(setUp|setUpClass|setUpModule|setup_(class|module|method|function)|tearDown\w*|teardown\w*)$|"
+    r"(?i:fixture|before(each|all)?$|after(each|all)?$|^test|^benchmark)"
 )
 IGNORE = re.compile(r"ask-redis:\s*ignore(?:\[([\w\-, ]+)\])?")
 URL_DB = re.compile(r"^rediss?://[^/\s]*/(\d+)")
@@ -496,7 +497,8 @@ class FileContext:
         key = fn.range().start.index
         if key not in self.test_functions:
             self.test_functions[key] = bool(TEST_FUNCTION.search(self.adapter.function_name(fn)) or re.search(
-                r"(?i)fixture|\bbefore(each|all)?\b|\bafter(each|all)?\b", self.adapter.function_markers(fn)))
+                r"(?i)fixture|\bbefore(each|all)?\b|\bafter(each|all)?\b",
+                re.sub(r"(['\"]).*?\1", "", self.adapter.function_markers(fn))))  # not @click.option("--exit-after")
         return self.test_functions[key]
 
     def enclosing_loop(self, node: SgNode) -> SgNode | None:

@@ -199,6 +199,7 @@ class KeyFamily:
     trims: list[str] = field(default_factory=list)  # LTRIM / XTRIM / ZREMRANGEBY* / XADD MAXLEN
     fixed_fields: bool | None = None  # True when every hash write names literal fields
     removals: int = 0
+    cache_aside: str | None = None  # where one function reads the family and then writes it back (a miss filled)
 
     @property
     def ttl(self) -> str:
@@ -234,7 +235,7 @@ class KeyFamily:
 
     @property
     def cache_like(self) -> bool:
-        return bool(CACHE_WORDS.search(self.pattern))
+        return bool(CACHE_WORDS.search(self.pattern)) or self.cache_aside is not None
 
     def naming(self) -> str:
         return naming_verdict(self.pattern)

@@ -57,6 +57,8 @@ _KEYLESS = {
     "keys", "readonly", "readwrite", "role", "acl", "xread", "xreadgroup",
 }
 # Reads that return a whole collection: a loop over one of them is as long as the key is big.
+_MULTI_KEY = {"del", "unlink", "exists", "touch", "mget", "sunion", "sinter", "sdiff", "sunionstore", "sinterstore",
+              "sdiffstore", "pfcount", "pfmerge", "watch"}
 _WHOLE_READS = {"keys", "smembers", "hgetall", "hkeys", "hvals", "sunion", "sinter", "sdiff"}
 _RANGE_READS = {"lrange", "zrange", "zrevrange"}
 
@@ -166,6 +168,19 @@ def _key_is_built(arg: SgNode, assigned: dict[str, SgNode], depth: int = 0) -> b
         return any(c.text() == ".." for c in arg.children())
     if kind == "identifier" and depth < 3 and arg.text() in assigned:
         return _key_is_built(assigned[arg.text()], assigned, depth + 1)
+    if kind == "function_call" and depth < 3:
+        name = arg.field("name")
+        callee = name.text().replace(" ", "") if name is not None else ""
+        arguments = arg.field("arguments")
+        inner = [a for a in (arguments.named_children() if arguments else []) if a.kind() != "comment"]
+        if callee in ("tostring", "tonumber"):
+            return bool(inner) and _key_is_built(inner[0], assigned, depth + 1)
+        if callee in ("unpack", "table.unpack"):
+            # unpack(KEYS) is the declared keys; unpack(found) spreads keys the script gathered itself
+            table = inner[0] if inner else None
+            return table is not None and table.text() != "KEYS" and not (
+                table.kind() == "identifier" and table.text() in assigned and assigned[table.text()].text() == "KEYS")
+        return True  # a key returned by a call (a reply, a helper's prefix(...)): not one passed in KEYS[]
     return False
 
 
@@ -186,6 +201,8 @@ def _is_whole_read(node: SgNode, calls_by_node: dict[int, tuple[str, list[SgNode
             return True
         if command in _RANGE_READS and len(args) >= 3 and args[1].text() == "0" and args[2].text() == "-1":
             return True
+        if command in ("zrangebyscore", "zrevrangebyscore") and not any(a.text().strip("'\"").lower() == "limit" for a in args):
+            return True
     return False
 
 
@@ -201,7 +218,7 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
     tree = SgRoot(source, "lua").root()
     if strict and tree.find(kind="ERROR") is not None:
         return None
-    loop_kinds = ("while_statement", "repeat_statement", "for_generic_clause")
+    loop_kinds = ("while_statement", "repeat_statement", "for_generic_clause", "for_numeric_clause")
     suspects, assignments, loops = [], [], []
     for node in tree.find_all(any=[{"kind": k} for k in ("function_call", "assignment_statement", *loop_kinds)]):
         kind = node.kind()
@@ -219,7 +236,8 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
         elif command not in _KEYLESS and args:
             if assigned is None:
                 assigned = _locals(assignments)
-            if _key_is_built(args[0], assigned):
+            keyed = args if command in _MULTI_KEY else args[:1]
+            if any(_key_is_built(a, assigned) for a in keyed):
                 hits.append(LuaHit(LUA_DYNAMIC_KEY, line))
 
     # The loop rules need every redis.call, the ones on KEYS[] too: only scripts with loops pay for that.
@@ -230,7 +248,10 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
         condition = loop.child(1)
         if condition is None:
             continue
-        if condition.kind() in ("true", "number") or condition.kind() == "function_call" and condition.range().start.index in calls_by_node:
+        if assigned is None:
+            assigned = _locals(assignments)
+        if condition.kind() in ("true", "number") or condition.kind() == "function_call" and condition.range().start.index in calls_by_node \
+                or any(_counts_a_collection(n, calls_by_node, assigned) for n in condition.find_all(kind="identifier")):
             hits.append(LuaHit(LUA_UNBOUNDED_LOOP, loop.range().start.line + 1))
     for loop in root.find_all(kind="repeat_statement"):
         last = loop.named_children()[-1] if loop.named_children() else None
@@ -242,7 +263,30 @@ def analyze(source: str, strict: bool = False) -> list[LuaHit] | None:
             assigned = _locals(assignments)
         if values is not None and _is_whole_read(values, calls_by_node, assigned):
             hits.append(LuaHit(LUA_UNBOUNDED_LOOP, clause.range().start.line + 1))
+    for clause in root.find_all(kind="for_numeric_clause"):
+        # for i = 1, #found, 1000 / for i = 1, len (len = HLEN ...): as many turns as a whole collection has members
+        end = clause.field("end")
+        if assigned is None:
+            assigned = _locals(assignments)
+        if end is not None and _counts_a_collection(end, calls_by_node, assigned):
+            hits.append(LuaHit(LUA_UNBOUNDED_LOOP, clause.range().start.line + 1))
     return hits + too_long
+
+
+_LENGTHS = {"llen", "hlen", "scard", "zcard", "xlen", "zcount"}
+
+
+def _counts_a_collection(end: SgNode, calls_by_node, assigned: dict[str, SgNode]) -> bool:
+    if end.kind() == "unary_expression" and end.text().startswith("#"):
+        return _is_whole_read(end, calls_by_node, assigned)
+    for node in (end, assigned.get(end.text())) if end.kind() == "identifier" else (end,):
+        if node is None:
+            continue
+        for call in [node, *node.find_all(kind="function_call")]:
+            entry = calls_by_node.get(call.range().start.index)
+            if entry and entry[0] in _LENGTHS:
+                return True
+    return False
 
 
 def looks_like_script(text: str) -> bool:

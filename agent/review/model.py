@@ -175,6 +175,8 @@ _UNSAFE_LOADS = re.compile(r"\b(?:c?[Pp]ickle|_pickle|dill|cloudpickle|jsonpickl
                            r"\bnew\s+ObjectInputStream\b|\bunserialize\s*\(")
 _PARAM_NAME = re.compile(r"[A-Za-z_$][\w$]*")
 _HASH_WRITES = {"hset", "hmset", "hsetnx"}
+# reads that a cache-aside function makes before filling the key on a miss
+_CACHE_READS = {"get", "mget", "hgetall", "hget", "hmget", "smembers", "lrange", "zrange", "exists"}
 _MULTI_KEY_LISTS = {"mget", "del", "unlink", "exists", "touch", "sunion", "sinter", "sdiff", "pfcount", "watch"}
 
 
@@ -432,7 +434,7 @@ def extract(ctx, is_redis_local) -> FileFacts:
         func, fn = func_of(ctor.node)
         timeout = adapter.timeout_set(ctor)
         url_arg = None
-        if ctor.method == "from_url" and ctor.args and adapter.literal(ctor.args[0]) is None:
+        if ctor.method in ("from_url", "redis_from_url") and ctor.args and adapter.literal(ctor.args[0]) is None:
             url_arg = ctor.args[0].text()
             timeout = None if ("socket_timeout" in ctor.kwargs or ctor.splat) else False
         found_db = adapter.db_number(ctor)
@@ -766,6 +768,11 @@ class Program:
                 if found is not None:
                     self.uses.append((found[0], found[1], call.site))
         self.uses = [(call, self.resolve_key(key, where), where) for call, key, where in self.uses]
+        first_read: dict[tuple[str, str], int] = {}  # (family, function) -> line of its first read there
+        for call, key, where in self.uses:
+            if key.pattern is not None and where.func and call.command in _CACHE_READS:
+                spot = (key.pattern, where.func)
+                first_read[spot] = min(first_read.get(spot, where.line), where.line)
         for call, key, where in self.uses:
             if key.pattern is None or call.test:
                 continue
@@ -779,6 +786,9 @@ class Program:
                 family.types.add(kind)
             if command in keymod.WRITE_TYPES:
                 family.writers.append(where.where)
+                read = first_read.get((key.pattern, where.func))
+                if read is not None and read < where.line and family.cache_aside is None:
+                    family.cache_aside = where.where
                 if call.ttl:
                     family.writes_with_ttl += 1
                     family.expires.append(where.where)

@@ -18,7 +18,8 @@ PICKLE_VALUES = Rule(
 )
 RULES = [PICKLE_VALUES]
 
-_CTOR = re.compile(r"^(Redis|StrictRedis|RedisCluster|ConnectionPool|BlockingConnectionPool|from_url|Valkey|ValkeyCluster)$")
+_CTOR = re.compile(r"^(Redis|StrictRedis|RedisCluster|ConnectionPool|BlockingConnectionPool|from_url|Valkey|StrictValkey|"
+                   r"ValkeyCluster)$")
 _CTOR_RECEIVERS = re.compile(r"^(|redis|aioredis|asyncio|cluster|Redis|StrictRedis|RedisCluster|ConnectionPool|BlockingConnectionPool|"
                              r"valkey|Valkey|ValkeyCluster)$")
 _TTL_KWARGS = {"ex", "px", "exat", "pxat", "keepttl"}
@@ -74,6 +75,8 @@ class PythonAdapter(Adapter):
         return Call(node, last_identifier(receiver_text), receiver_text, method, "", args, kwargs, splat)
 
     def is_client_ctor(self, call: Call) -> bool:
+        if call.method in ("from_url", "redis_from_url") and "redis" in self.text.lower():
+            return True  # client_class.from_url(...), self.pool_cls.from_url(...): whatever class, a client from a URL
         return bool(_CTOR.match(call.method) and _CTOR_RECEIVERS.match(call.receiver))
 
     def function_markers(self, fn: SgNode) -> str:
@@ -179,7 +182,7 @@ class PythonAdapter(Adapter):
             return True
         if call.splat:  # **kwargs: set only if this module puts a socket_timeout in them somewhere
             return "socket_timeout" in self.text
-        if call.method == "from_url" and call.args:
+        if call.method in ("from_url", "redis_from_url") and call.args:
             url = self.literal(call.args[0])
             return "socket_timeout" in url if url is not None else None
         return False

@@ -3,6 +3,7 @@ evidence it used: the key family, its writers, its bound or the lack of one, the
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -61,7 +62,7 @@ class Context:
             text = []
             for name in DEV_FILES:
                 for path in _find(self.root, name, depth=2):
-                    text.append(_read(path))
+                    text.append(_dev_scripts(path) if name == "package.json" else _read(path))
             for name in DEV_DIRS[:4]:
                 folder = self.root / name
                 if folder.is_dir():
@@ -70,7 +71,7 @@ class Context:
                     text.append(_read(folder))
             # a file counts as dev tooling when these files run it, not when they merely name it (mockgen -source=...)
             words = set(_RUNS.findall("\n".join(text)))
-            self._dev_refs = {Path(w).name for w in words if "." in Path(w).name} | {w.removeprefix("./") for w in words}
+            self._dev_refs = {w.removeprefix("./") for w in words}
         return self._dev_refs
 
     def dev_tooling(self, path: str) -> bool:
@@ -79,7 +80,8 @@ class Context:
         name = Path(path).name
         stem = Path(path).stem
         module = path.rsplit(".", 1)[0].replace("/", ".")
-        referenced = name in self.dev_refs or path in self.dev_refs or any(
+        # `python seed.py` run from the top or one folder down; `node scripts/flush.js` by its path
+        referenced = path in self.dev_refs or (name in self.dev_refs and path.count("/") <= 1) or any(
             m in self.dev_refs for m in (module, module.split(".", 1)[-1]) if "." in m)
         imported = any(stem in imp.split(".")[-1].split("/")[-1] for f in self.program.files if f.path != path
                        and not f.test for imp in f.imports) if referenced else False
@@ -101,6 +103,16 @@ class Context:
                     break
             self._config_timeouts = found
         return self._config_timeouts
+
+
+def _dev_scripts(path: Path) -> str:
+    """package.json's scripts, without the ones that start the application itself."""
+    try:
+        scripts = json.loads(_read(path)).get("scripts") or {}
+    except (ValueError, AttributeError):
+        return _read(path)
+    return "\n".join(str(command) for name, command in scripts.items() if isinstance(scripts, dict) and
+                     name not in ("start", "dev", "serve", "prod", "production", "main", "server"))
 
 
 def _find(root: Path, name: str, depth: int) -> list[Path]:
