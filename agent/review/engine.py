@@ -1016,6 +1016,20 @@ def _files_naming(root: Path, names: list[str]) -> list[Path]:
     return sorted(root / os.fsdecode(n).removeprefix("./") for n in done.stdout.split(b"\0") if n)
 
 
+def _files_importing(root: Path, stems: list[str]) -> list[Path]:
+    """Source files that import a module that builds a client (`import client from './client'`)."""
+    rg = rg_binary()
+    if rg is None or not stems:
+        return []
+    modules = "|".join(re.escape(s) for s in stems[:200])
+    pattern = rf"^\s*(import|from|const|let|var)\b.*[./'\"]({modules})['\"]?(\s|;|\)|$)|require\(['\"][^'\"]*\b({modules})['\"]\)"
+    command = [rg, "--files-with-matches", "--null", "--no-messages", "--hidden", "--no-require-git", "--no-config",
+               "-g", "*{" + ",".join(SOURCE_EXTENSIONS) + "}", "-g", "!*.min.js", "-g", "!{" + ",".join(VENDORED) + "}",
+               "-e", pattern, "--", "."]
+    done = subprocess.run(command, cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    return sorted(root / os.fsdecode(n).removeprefix("./") for n in done.stdout.split(b"\0") if n)
+
+
 def scan(root: Path) -> ScanResult:
     """Run every static rule over the tree (or file) at `root`.
 
@@ -1035,7 +1049,9 @@ def scan(root: Path) -> ScanResult:
         first = Program([r.model for _, r, _ in results if r is not None and r.model is not None])
         names = redis_function_names(first)
         seen = {rel for rel, _, _ in results}
-        more = [p for p in _files_naming(root, names) if p.relative_to(base).as_posix() not in seen]
+        stems = sorted({Path(f.path).stem for f in first.files if f.ctors and not f.test} - {"index", "__init__", "main"})
+        more = [p for p in dict.fromkeys(_files_naming(root, names) + _files_importing(root, stems))
+                if p.relative_to(base).as_posix() not in seen]
         if more:
             results += _analyze_all(more, base)
             analyzed += len(more)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 
 from ast_grep_py import SgNode
@@ -609,7 +610,11 @@ class Program:
         """Which functions issue commands (directly or through callees) and which only forward one."""
         self.direct: dict[str, list[RCall]] = defaultdict(list)
         self.redis_calls: list[RCall] = []
+        # modules that build a client: a file importing one talks to Redis even when it never says "redis"
+        client_modules = {Path(f.path).stem for f in self.files if f.ctors and not f.test}
         for facts in self.files:
+            if not facts.names_redis and any(i.split(".")[-1].split("/")[-1] in client_modules for i in facts.imports):
+                facts.names_redis = True
             for call in facts.rcalls:
                 if not facts.names_redis:
                     # `.get()` on a dict in a service module: only a handle the program knows is Redis

@@ -23,7 +23,7 @@ CONFIG_GLOBS = ("*.env*", ".env*", "*settings*.py", "*config*.py", "*config*.{js
                 "values*.y*ml", "*.properties", "application*.y*ml", "*.ini", "*.cfg")
 
 
-_RUNS = re.compile(r"(?:\b(?:python3?|node|ts-node|tsx|bash|sh|ruby|bun|deno run|go run|npx|php|uv run|poetry run)"
+_RUNS = re.compile(r"(?:\b(?:python3?|node|nodemon|ts-node|tsx|bash|sh|ruby|bun|deno run|go run|npx|php|uv run|poetry run)"
                    r"\s+(?:-m\s+|-[A-Za-z]+\s+)*|(?:^|\s)\./)([\w./-]+)", re.M)
 
 
@@ -407,10 +407,31 @@ def cluster_multikey(ctx: Context) -> None:
                    "hash tag, on a program that uses a Cluster client: keys in different slots fail with CROSSSLOT.")
 
 
+_STANDALONE = re.compile(r"__name__\s*==\s*['\"]__main__['\"]|require\.main\s*===?\s*module|^package main\b", re.M)
+_SEED_NAME = re.compile(r"(?i)(^|/)[^/]*(seed|fixture|reset_?db|wipe|populate)[^/]*$")
+
+
 def flush(ctx: Context) -> None:
+    program = ctx.program
     for call, key, where in _uses(ctx):
-        if call.command in ("flushall", "flushdb") and not ctx.dev_tooling(where.path):
-            ctx.report(engine.FLUSH_IN_CODE, where, f"{call.command.upper()} in application code erases the whole database.")
+        if call.command not in ("flushall", "flushdb") or ctx.dev_tooling(where.path):
+            continue
+        if SCRIPT_PATH.search(where.path) or _SEED_NAME.search(where.path) or _standalone(ctx, where.path):
+            continue  # an operator's script (seed, recovery, reset), run by hand
+        func = program.funcs.get(where.func)
+        private = func is not None and (func.name.startswith("_") or where.path.endswith(".go") and func.name[:1].islower())
+        if private and all(c.test or engine.TEST_PATH.search(c.site.path)
+                           for facts in program.files for c in facts.ocalls if c.name == func.name):
+            continue  # a private helper only the tests call
+        ctx.report(engine.FLUSH_IN_CODE, where, f"{call.command.upper()} in application code erases the whole database.")
+
+
+def _standalone(ctx: Context, path: str) -> bool:
+    """A script with a main guard that no other module imports."""
+    if not _STANDALONE.search(_read(ctx.root / path)[:200_000]):
+        return False
+    stem = Path(path).stem
+    return not any(stem == imp.split(".")[-1].split("/")[-1] for f in ctx.program.files if f.path != path for imp in f.imports)
 
 
 def xadd(ctx: Context) -> None:
