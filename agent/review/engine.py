@@ -566,8 +566,14 @@ def normalise(call: Call, adapter: "Adapter | None" = None) -> Call:
         call.args = call.args[1:]
         return call
     method = ALIASES.get(method, method)
+    if method not in COMMANDS and method not in LOOP_EXEMPT:
+        # go-redis spellings with the options in the name: XTrimMinID, XTrimMaxLenApprox, ZAddArgs, ZRangeWithScores
+        method = _OPTION_SUFFIX.sub("", method)
     call.command = method if method in COMMANDS or method in LOOP_EXEMPT else ""
     return call
+
+
+_OPTION_SUFFIX = re.compile(r"(args|withscores|(maxlen|minid)(approx)?|nx|xx|gt|lt)$")
 
 
 # --- the checks -------------------------------------------------------------------------------

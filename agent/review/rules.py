@@ -38,6 +38,12 @@ class Context:
         self._config_timeouts: bool | None = None
         self._lines: dict[str, list[str]] = {}
 
+    def line(self, path: str, number: int) -> str:
+        if path not in self._lines:
+            self._lines[path] = (_read(self.root / path) if self.root.is_dir() else _read(self.root)).splitlines()
+        lines = self._lines[path]
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
     def report(self, rule: Rule, site: Site, message: str, severity: Severity | None = None) -> None:
         if self._suppressed(rule, site):
             return
@@ -47,12 +53,7 @@ class Context:
     def _suppressed(self, rule: Rule, site: Site) -> bool:
         """`# ask-redis: ignore[rule]` on the line or the line above."""
         if "ask-redis" not in site.evidence:
-            lines = self._lines.get(site.path)
-            if lines is None:
-                text = _read(self.root / site.path) if self.root.is_dir() else _read(self.root)
-                lines = self._lines[site.path] = text.splitlines() if "ask-redis" in text else []
-            above = lines[site.line - 2] if 1 < site.line <= len(lines) + 1 and lines else ""
-            return _ignored(rule, above)
+            return _ignored(rule, self.line(site.path, site.line - 1))
         return _ignored(rule, site.evidence)
 
     @property
@@ -173,6 +174,10 @@ def keys_command(ctx: Context) -> None:
             continue  # .keys() with no pattern on something not known to be a client is a dict/Map
         if ctx.dev_tooling(where.path):
             continue
+        func = ctx.program.funcs.get(where.func)
+        if func is not None and func.name == "keys" and where is call.site and \
+                not any(not c.test for c in ctx.program.callers(func)):
+            continue  # the library's own keys() API, which nothing in it calls: its users' calls are the uses
         ctx.report(engine.KEYS_IN_CODE, where, engine.KEYS_IN_CODE.why if where is call.site else
                    f"KEYS through {call.method}() of {call.site.where}: it walks the whole keyspace in one blocking call.")
 
@@ -198,10 +203,10 @@ def no_ttl(ctx: Context) -> None:
         if family.ttl == "sometimes":
             message = (f"{call.command.upper()} on `{family.display}` sets no TTL here, while other writes of this family "
                        f"do ({family.expires[0]}): keys written on this path never expire.")
-        elif string and not family.collection and (family.cache_like or not _permanent(family)):
+        elif string and not family.collection and (_cache_like(family) or not _permanent(family)):
             message = (f"`{family.display}` is written with no TTL ({len(family.writers)} writer(s), first "
                        f"{family.writers[0]}) and no EXPIRE anywhere for this family: the keys live until deleted.")
-        elif family.cache_like:
+        elif _cache_like(family):
             message = (f"`{family.display}` ({', '.join(sorted(family.types)) or 'key'}) looks like ephemeral data but no "
                        f"code sets a TTL on it ({len(family.writers)} writer(s)).")
         else:
@@ -212,7 +217,13 @@ def no_ttl(ctx: Context) -> None:
 
 def _permanent(family) -> bool:
     return bool(re.search(r"(?i)^(user|account|profile|config|setting|meta|schema|version|seq|counter|id|stats?)s?\b|"
-                          r"(:|^)(id|seq|counter|next_id|version|schema|config)$", family.pattern))
+                          r"(:|^)(id|seq|counter|next_id|version|schema|config)$|"
+                          r"^[^:*]*[_.-](config|configs|settings?|dicts?|dictionary|meta|schema)\b", family.pattern))
+
+
+def _cache_like(family) -> bool:
+    """A cache by its name, or a cache-aside family that is not a copy of reference data (config, dictionaries)."""
+    return bool(keymod.CACHE_WORDS.search(family.pattern)) or (family.cache_aside is not None and not _permanent(family))
 
 
 def client_per_request(ctx: Context) -> None:
@@ -306,7 +317,7 @@ def loop_no_pipeline(ctx: Context) -> None:
             offer(call.site, call.in_loop, f"{call.name}() issues {program.issues[target.id].upper()} "
                   f"(at {program.issued_at.get(target.id, f'{target.path}:{target.line}')}) and is called once per loop "
                   f"iteration (loop at line {call.in_loop}): N items cost N round trips.")
-    for (path, _), (site, message) in sorted(first.items(), key=lambda item: (item[0][0], item[1][0].line)):
+    for (path, loop), (site, message) in sorted(first.items(), key=lambda item: (item[0][0], item[1][0].line)):
         if not ctx.dev_tooling(path):
             ctx.report(engine.LOOP_NO_PIPELINE, site, message)
 
@@ -372,11 +383,14 @@ def _key_text(program: Program, call, key) -> str:
     return " ".join(filter(None, (key.display, key.pattern, written, func)))
 
 
+_EXAMPLE_PATH = re.compile(r"(^|/)(examples?|demos?|docs?|scripts?|bin|tools|benchmarks?|bench)(/|$)")
+
+
 def socket_timeouts(ctx: Context) -> None:
     for facts in ctx.program.files:
         for ctor in facts.ctors:
-            if ctor.test or facts.test or ctx.dev_tooling(ctor.site.path):
-                continue
+            if ctor.test or facts.test or ctx.dev_tooling(ctor.site.path) or _EXAMPLE_PATH.search(ctor.site.path):
+                continue  # an example or a one-off script exits before a stall matters
             if ctor.url_arg is not None and ctor.timeout is None:
                 continue
             if ctor.url_arg is not None:
@@ -435,8 +449,10 @@ def _standalone(ctx: Context, path: str) -> bool:
 
 
 def xadd(ctx: Context) -> None:
+    # an XTRIM on streams the code finds at run time (a janitor walking every stream) bounds them all
+    janitor = any(call.command == "xtrim" and ctx.program.family(key) is None for call, key, _ in _uses(ctx))
     for call, key, where in _uses(ctx):
-        if call.command != "xadd" or call.trims:
+        if call.command != "xadd" or call.trims or janitor:
             continue
         family = ctx.program.family(key)
         if family is not None and family.trims:
