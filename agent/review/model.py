@@ -211,6 +211,23 @@ def _statements(adapter, fn: SgNode) -> int:
                                          "statement_list") else 1
 
 
+def _caps(call) -> bool:
+    """A trim that keeps a collection at a size: LTRIM k 0 99, LTRIM k -100 -1, ZREMRANGEBYRANK k 0 -101. Not one that
+    drops the head just popped (ZREMRANGEBYRANK k 0 0, LTRIM k 1 -1) or empties the key (LTRIM k 1 0)."""
+    if call.command not in keymod.TRIMS:
+        return False
+    if call.command not in ("ltrim", "zremrangebyrank") or len(call.args) < 3:
+        return True
+    start, end = (a.text().replace(" ", "") for a in call.args[1:3])
+    numbers = re.fullmatch(r"-?\d+", start) and re.fullmatch(r"-?\d+", end)
+    if not numbers:
+        return True  # ltrim(key, 0, limit - 1): a size the code chose
+    first, last = int(start), int(end)
+    if call.command == "ltrim":
+        return (first == 0 and last >= 0) or (first < 0 and last == -1)
+    return last < 0  # ZREMRANGEBYRANK k 0 -101 keeps the top 100; k 0 9 drops the ten just taken
+
+
 def _ttl_in_command(adapter, call) -> bool:
     command = call.command
     if command in keymod.TTL_WRITES:
@@ -406,7 +423,7 @@ def extract(ctx, is_redis_local) -> FileFacts:
                 site=site(call.node, func), command=call.command, method=call.method, receiver=call.receiver,
                 receiver_text=call.receiver_text, key=key, nargs=len(call.args) + len(call.kwargs), splat=call.splat,
                 list_arg=_list_arg(adapter, call), ttl=_ttl_in_command(adapter, call),
-                trims=call.command in keymod.TRIMS or (call.command == "xadd" and adapter.xadd_trimmed(call)),
+                trims=_caps(call) or (call.command == "xadd" and adapter.xadd_trimmed(call)),
                 fixed_fields=_fixed_fields(adapter, call), whole=_whole_read(call), in_loop=in_loop,
                 counts_in_loop=adapter.loop_call_counts(call), pipelined=ctx.is_pipeline(call),
                 certain=bool(local), plain=plain, test=ctx.is_test or (func.test if func else False),
@@ -696,6 +713,12 @@ class Program:
 
     def wrapper_command(self, call: OCall) -> tuple[RCall, KeyExpr] | None:
         """A call to a forwarding wrapper, as the command it issues with the caller's key."""
+        found = self._wrapper_use(call)
+        if found is not None:
+            self.called_wrappers.add(found[0].site.func)
+        return found
+
+    def _wrapper_use(self, call: OCall) -> tuple[RCall, KeyExpr] | None:
         target = self.resolve(call) if call.name not in COMMON_NAMES or call.self_call else None
         if target is not None and target.id in self.wrappers and len(target.params) != call.nargs:
             target = None  # an overload: pick by arity below
@@ -715,6 +738,12 @@ class Program:
             if index < len(call.args):
                 key = call.args[index]
         return inner, key
+
+    def _same_name(self, call: RCall) -> bool:
+        """The wrapper is named for the command it forwards (hgetall(), getSet(), lGet())."""
+        func = self.funcs.get(call.site.func)
+        name = func.name.lower().lstrip("_") if func else ""
+        return bool(name) and (name == call.command or name == call.method.lower() or call.command in name)
 
     # -- key families ------------------------------------------------------------------------
     def _constants(self) -> None:
@@ -763,15 +792,18 @@ class Program:
         self._constants()
         self.families: dict[str, KeyFamily] = {}
         self.uses: list[tuple[RCall, KeyExpr, Site]] = []  # every command on a key: (the command, its key, where)
-        for call in self.redis_calls:
-            if call.site.func in self.wrappers:
-                continue  # the wrapper's callers are the uses
-            self.uses.append((call, call.key, call.site))
+        self.called_wrappers: set[str] = set()
         for facts in self.files:
             for call in facts.ocalls:
                 found = self.wrapper_command(call)
-                if found is not None:
+                if found is not None and not call.test:
                     self.uses.append((found[0], found[1], call.site))
+        for call in self.redis_calls:
+            if call.site.func in self.wrappers and (call.site.func in self.called_wrappers or self._same_name(call)):
+                # its callers are the uses; one named for its command (def hgetall(self, key)) is the library's API.
+                # Any other that nothing here calls (GetPendingTasks()) is used where it stands.
+                continue
+            self.uses.append((call, call.key, call.site))
         self.uses = [(call, self.resolve_key(key, where), where) for call, key, where in self.uses]
         first_read: dict[tuple[str, str], int] = {}  # (family, function) -> line of its first read there
         for call, key, where in self.uses:
