@@ -843,7 +843,8 @@ VENDORED = ("node_modules", "vendor", "third_party", "third-party", ".venv", "ve
             "target", ".git", "bower_components", ".tox", ".mypy_cache", "__pycache__", ".next", "out")
 # Files that mention Redis, and serializer modules that a Redis cache may use without naming Redis.
 # (Lua helpers included into scripts call Redis through an alias and may never spell "redis".)
-MENTIONS_REDIS = re.compile(r"(?i)redis|jedis|lettuce|valkey|pickle|ObjectInputStream|[a-z_]\w*call\s*\(\s*['\"][a-z]+['\"]")
+MENTIONS_REDIS = re.compile(r"(?i)redis|jedis|lettuce|valkey|pickle|ObjectInputStream|[a-z_]\w*call\s*\(\s*['\"][a-z]+['\"]|"
+                            r"cache\.keys\s*\(|fetch_job\s*\(|Job\.fetch\s*\(")  # Redis-backed libraries' calls
 
 
 @dataclass

@@ -86,6 +86,7 @@ class RCall:
     plain: bool  # the receiver is known not to be Redis (a dict, a Map, Django's cache)
     test: bool
     hash_tag: bool = False
+    library: bool = False  # a Redis-backed library's call (LIBRARY_CALLS), Redis whatever the file names
 
 
 @dataclass
@@ -152,6 +153,7 @@ class FileFacts:
     pickles: list[tuple[Site, str]] = field(default_factory=list)
     constants: dict[str, str] = field(default_factory=dict)  # names bound once to a string literal
     key_helpers: dict[str, KeyExpr] = field(default_factory=dict)  # function name -> the key it returns
+    library_calls_read: bool = False  # LIBRARY_CALLS joined into rcalls (the model is built twice per review)
     uses_cluster: bool = False
     names_redis: bool = True  # the file itself names Redis (else only handles the program resolves count)
 
@@ -418,6 +420,8 @@ def extract(ctx, is_redis_local) -> FileFacts:
             local = is_redis_local(call)
             plain = call.receiver in ctx.plain_vars or call.receiver in ("Object", "Reflect", "Map", "_", "dict", "os",
                                                                           "JSON", "Array", "Promise", "Math", "console")
+            if call.command == "keys" and call.receiver == "cache" and call.args and "*" in call.args[0].text():
+                plain, local = False, True  # django-redis: cache.keys("*pattern*") sends KEYS
             key = keymod.key_expr(adapter, call.args[0], bindings_at(fn), params) if call.args else KeyExpr(None, None)
             facts.rcalls.append(RCall(
                 site=site(call.node, func), command=call.command, method=call.method, receiver=call.receiver,
@@ -555,6 +559,25 @@ def redis_function_names(program: "Program", limit: int = 400) -> list[str]:
                   not n.startswith("<"))[:limit]
 
 
+# Calls into Redis-backed libraries that each cost a round trip: (name, receiver, command it sends).
+LIBRARY_CALLS = (
+    (re.compile(r"^fetch_job$"), re.compile(r"."), "hgetall"),  # rq: Queue.fetch_job(id)
+    (re.compile(r"^fetch$"), re.compile(r"(?i)(^|\.)(job|job_class)$"), "hgetall"),  # rq: Job.fetch(id)
+    (re.compile(r"^requeue_job$"), re.compile(r""), "rpush"),  # rq: requeue_job(id, connection)
+)
+
+
+def _library_call(call: OCall) -> RCall | None:
+    for name, receiver, command in LIBRARY_CALLS:
+        if name.search(call.name) and receiver.search(call.receiver_text):
+            return RCall(site=call.site, command=command, method=call.name, receiver=_last_name(call.receiver_text),
+                         receiver_text=call.receiver_text, key=call.args[0] if call.args else KeyExpr(None, None),
+                         nargs=call.nargs, splat=False, list_arg=False, ttl=False, trims=False, fixed_fields=None,
+                         whole=False, in_loop=call.in_loop, counts_in_loop=True, pipelined=call.pipelined,
+                         certain=True, plain=False, test=call.test, library=True)
+    return None
+
+
 class Program:
     """The files joined: client names, Redis functions, wrappers, key families."""
 
@@ -565,6 +588,10 @@ class Program:
         for func in self.funcs.values():
             self.by_name[func.name].append(func)
         self.uses_cluster = any(f.uses_cluster for f in files)
+        for facts in files:
+            if not facts.library_calls_read:
+                facts.rcalls += [c for c in map(_library_call, facts.ocalls) if c is not None]
+                facts.library_calls_read = True
         self._clients()
         self._summaries()
         self._families()
@@ -633,7 +660,7 @@ class Program:
             if not facts.names_redis and any(i.split(".")[-1].split("/")[-1] in client_modules for i in facts.imports):
                 facts.names_redis = True
             for call in facts.rcalls:
-                if not facts.names_redis:
+                if not facts.names_redis and not call.library:
                     # `.get()` on a dict in a service module: only a handle the program knows is Redis
                     call.certain = False
                 if self.is_redis(call):
