@@ -567,6 +567,11 @@ LIBRARY_CALLS = (
 )
 
 
+_PIPE_NAME = re.compile(r"(?i)^(pipe|pipeline|p|tx|txn|multi|batch|pl)$")
+_COMMAND_NAMES = {c.lower() for c in keymod.WRITE_TYPES} | {c.lower() for c in keymod.READ_TYPES} | {
+    "delete", "del", "expire", "pexpire", "ltrim", "zrem", "srem", "hdel", "exists", "incr", "incrby", "decr", "publish"}
+
+
 def _library_call(call: OCall) -> RCall | None:
     for name, receiver, command in LIBRARY_CALLS:
         if name.search(call.name) and receiver.search(call.receiver_text):
@@ -638,6 +643,10 @@ class Program:
     def is_redis(self, call: RCall) -> bool:
         if call.receiver in self.client_names and call.receiver:
             return True  # a loop variable over a list of clients is locally "data", but holds clients
+        root = re.match(r"[A-Za-z_$][\w$]*", call.receiver_text)
+        if root and (root.group(0) in self.client_names or _PIPE_NAME.search(root.group(0))) and call.receiver_text.endswith(")") and \
+                _last_name(call.receiver_text.rsplit("(", 1)[0]).lower() in _COMMAND_NAMES:
+            return True  # pipe.llen(q).delete(q): a chain of commands on a pipeline
         if call.plain:
             return False
         if call.certain:
