@@ -428,3 +428,208 @@ def test_a_tree_with_an_unreadable_file_gets_a_full_report_and_a_note(tmp_path):
     report = json.loads(done.stdout)
     assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [("keys-command", "app.py")]
     assert any("secret/locked.py" in note and "Permission denied" in note for note in report["notes"]), report["notes"]
+
+
+# --- causes found on labelled public code ------------------------------------------------------
+
+
+def test_attribute_keys_belong_to_their_module(tmp_path):
+    # self.key is a growing set in one module and a trimmed list in another: one family each
+    root = tree(tmp_path, {"app/seen.py": """
+        import redis
+
+        class Seen:
+            def __init__(self, key):
+                self.server = redis.Redis(socket_timeout=1)
+                self.key = key
+
+            def add(self, fingerprint):
+                self.server.sadd(self.key, fingerprint)
+
+            def clear(self):
+                self.server.delete(self.key)
+    """, "app/recent.py": """
+        import redis
+
+        class Recent:
+            def __init__(self, key):
+                self.server = redis.Redis(socket_timeout=1)
+                self.key = key
+
+            def push(self, item):
+                self.server.lpush(self.key, item)
+                self.server.ltrim(self.key, 0, 99)
+
+            def clear(self):
+                self.server.delete(self.key)
+    """})
+    assert "del-on-collection" in rules_at(root, "app/seen.py")
+    assert "del-on-collection" not in rules_at(root, "app/recent.py")
+
+
+def test_a_batch_del_is_judged_by_where_the_keys_came_from(tmp_path):
+    root = tree(tmp_path, {"app/purge.py": """
+        import redis
+        r = redis.Redis(socket_timeout=1)
+
+        def find(pattern):
+            return list(r.scan_iter(match=pattern))
+
+        def purge_sessions():
+            found = find("session:*")
+            r.delete(*found)
+
+        def forget_admins(admin_ids):
+            r.delete(*[f"admin:{i}:menu" for i in admin_ids])
+    """, "src/Util.java": """
+        class Util {
+            private RedisTemplate<String, Object> redisTemplate;
+
+            public void del(String key) {
+                redisTemplate.delete(key);
+            }
+
+            public Set<String> keys(String pattern) {
+                return redisTemplate.keys(pattern);
+            }
+
+            public void purge() {
+                Set<String> collectingKeys = keys("collecting*");
+                del(collectingKeys);
+            }
+        }
+    """})
+    hits = {(rule, path, line) for rule, path, line in found(root)}
+    assert ("del-on-collection", "app/purge.py", 9) in hits
+    assert ("del-on-collection", "app/purge.py", 12) not in hits
+    assert ("del-on-collection", "src/Util.java", 14) in hits
+
+
+def test_cache_aside_family_without_ttl_but_not_a_copy_of_config(tmp_path):
+    root = tree(tmp_path, {"app/products.py": """
+        import json
+        import redis
+        r = redis.Redis(socket_timeout=1)
+
+        def product(pid, db):
+            hit = r.get(f"product:{pid}")
+            if hit:
+                return json.loads(hit)
+            row = db.load(pid)
+            r.set(f"product:{pid}", json.dumps(row))
+            return row
+
+        def config_value(name, db):
+            hit = r.get(f"sys_config:{name}")
+            if hit:
+                return hit
+            value = db.config(name)
+            r.set(f"sys_config:{name}", value)
+            return value
+    """})
+    hits = {(rule, line) for rule, path, line in found(root) if path == "app/products.py"}
+    assert ("cache-set-no-ttl", 10) in hits
+    assert ("cache-set-no-ttl", 18) not in hits
+
+
+def test_flush_in_seed_scripts_and_test_only_helpers_is_tooling_but_not_in_an_imported_module(tmp_path):
+    root = tree(tmp_path, {
+        "package.json": '{"scripts": {"start": "node server.js", "seed": "nodemon seed.js"}}',
+        "seed.js": "const redis = require('redis');\nconst c = redis.createClient();\nc.flushAll();\n",
+        "server.js": "const reset = require('./lib/reset');\napp.get('/clear', async () => reset());\n",
+        "lib/client.js": "const redis = require('redis');\nconst client = redis.createClient();\nmodule.exports = client;\n",
+        "lib/reset.js": "const client = require('./client');\nmodule.exports = () => client.flushall();\n",
+        "store/conn.go": textwrap.dedent("""
+            package store
+
+            import "github.com/redis/go-redis/v9"
+
+            type conn struct{ c *redis.Client }
+
+            func (x *conn) flushDb() error { return x.c.FlushDB(ctx).Err() }
+        """),
+        "store/conn_test.go": "package store\n\nfunc TestX(t *testing.T) { x.flushDb() }\n",
+    })
+    assert "flush-outside-tests" not in rules_at(root, "seed.js")
+    assert "flush-outside-tests" not in rules_at(root, "store/conn.go")
+    # lib/reset.js never names Redis: it is found through the client module it imports
+    assert "flush-outside-tests" in rules_at(root, "lib/reset.js")
+
+
+def test_decorator_arguments_do_not_make_a_function_a_test(tmp_path):
+    root = tree(tmp_path, {"worker/cli.py": """
+        import click
+        import redis
+
+        @click.command()
+        @click.option("--exit-after", type=int)
+        def run_worker(exit_after):
+            conn = redis.Redis(host="cache")
+            conn.ping()
+    """})
+    assert "no-socket-timeout" in rules_at(root, "worker/cli.py")
+
+
+def test_library_calls_that_cost_a_round_trip_count_in_loops(tmp_path):
+    root = tree(tmp_path, {"dash/views.py": """
+        from redis import Redis
+        from rq import Queue
+        from rq.job import Job
+
+        def page(queue: Queue, ids):
+            return [queue.fetch_job(i) for i in ids]
+
+        def purge(ids, conn: Redis):
+            for i in ids:
+                Job.fetch(i, connection=conn).delete()
+    """})
+    hits = {(rule, line) for rule, path, line in found(root) if path == "dash/views.py"}
+    assert ("loop-no-pipeline", 6) in hits
+    assert ("loop-no-pipeline", 10) in hits
+
+
+def test_keys_api_method_is_the_librarys_until_its_own_code_calls_it(tmp_path):
+    api = """
+        import redis
+
+        class Cache:
+            def __init__(self):
+                self.r = redis.Redis(socket_timeout=1)
+
+            def keys(self, pattern="*"):
+                return self.r.keys("cache:" + pattern)
+    """
+    uncalled = tree(tmp_path / "a", {"cache.py": api})
+    assert "keys-command" not in rules_at(uncalled, "cache.py")
+    called = tree(tmp_path / "b", {"cache.py": api + """
+            def flush(self):
+                for key in self.keys():
+                    self.r.unlink(key)
+    """})
+    assert "keys-command" in rules_at(called, "cache.py")
+
+
+def test_a_janitor_xtrim_bounds_the_streams_it_walks(tmp_path):
+    stream = """
+        package events
+
+        import "github.com/redis/go-redis/v9"
+
+        func Publish(c *redis.Client, topic string, v map[string]any) error {
+            return c.XAdd(ctx, &redis.XAddArgs{Stream: "stream-" + topic, Values: v}).Err()
+        }
+    """
+    alone = tree(tmp_path / "a", {"events/publish.go": stream})
+    assert "xadd-no-maxlen" in rules_at(alone, "events/publish.go")
+    with_janitor = tree(tmp_path / "b", {"events/publish.go": stream, "events/janitor.go": """
+        package events
+
+        import "github.com/redis/go-redis/v9"
+
+        func Trim(c *redis.Client, names []string, minID string) {
+            for _, name := range names {
+                c.XTrimMinID(ctx, name, minID)
+            }
+        }
+    """})
+    assert "xadd-no-maxlen" not in rules_at(with_janitor, "events/publish.go")

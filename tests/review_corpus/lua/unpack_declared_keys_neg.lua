@@ -1,0 +1,3 @@
+-- expect: none
+local n = redis.call('DEL', unpack(KEYS))
+return n
