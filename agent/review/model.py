@@ -804,7 +804,7 @@ class Program:
             return key
         if key.pattern and key.pattern.startswith("<") and key.pattern.endswith(">"):
             # self.key in one module is not self.key in another: each class keeps its own
-            return KeyExpr(f"{key.pattern}@{where.path}", display, key.param, key.literal)
+            return KeyExpr(f"{key.pattern}@{where.path}", f"{display} of {Path(where.path).name}", key.param, key.literal)
         match = re.fullmatch(r"([A-Za-z_$][\w$]*)\((.*)\)", display)
         if match and match.group(1) in self.key_helpers:
             helpers = self.key_helpers[match.group(1)]
