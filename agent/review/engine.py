@@ -186,8 +186,8 @@ PIPEISH = re.compile(r"(?i)pipe|^p$|^tx$|^txn$|^trans|^multi$|batch|^pl$")
 IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 
 TEST_PATH = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures?|testing|e2e)(/|$)"
-    r"|(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py|[^/]*\.(test|spec|setup)\.[cm]?[jt]sx?|setupTests\.[jt]sx?|"
+    r"(^|/)(tests?|__tests__|spec|specs|testdata|fixtures?|testing|e2e|testutils?|test_?helpers?|test_utils)(/|$)"
+    r"|(^|/)(test_[^/]*\.py|[^/]*_test\.(py|go)|conftest\.py|[^/]*\.(test|spec|setup|tst|test-d)\.[cm]?[jt]sx?|setupTests\.[jt]sx?|"
     r"[^/]*(Test|Tests|IT)\.java)$"
 )
 TEST_FUNCTION = re.compile(
@@ -1023,6 +1023,19 @@ def _files_naming(root: Path, names: list[str]) -> list[Path]:
     return sorted(root / os.fsdecode(n).removeprefix("./") for n in done.stdout.split(b"\0") if n)
 
 
+def _redis_folders(root: Path) -> list[Path]:
+    """Source files in a folder named for Redis (src/database/redis/hash.js): an adapter's modules that reach the
+    client through a shared object and never name it."""
+    rg = rg_binary()
+    if rg is None:
+        return []
+    command = [rg, "--files", "--null", "--no-messages", "--hidden", "--no-require-git", "--no-config", "--iglob",
+               "**/*{redis,valkey}*/**/*{" + ",".join(SOURCE_EXTENSIONS) + "}", "-g", "!*.min.js",
+               "-g", "!{" + ",".join(VENDORED) + "}", "--", "."]
+    done = subprocess.run(command, cwd=root, capture_output=True, stdin=subprocess.DEVNULL)
+    return sorted(root / os.fsdecode(n).removeprefix("./") for n in done.stdout.split(b"\0") if n)
+
+
 def _files_importing(root: Path, stems: list[str]) -> list[Path]:
     """Source files that import a module that builds a client (`import client from './client'`)."""
     rg = rg_binary()
@@ -1057,7 +1070,7 @@ def scan(root: Path) -> ScanResult:
         names = redis_function_names(first)
         seen = {rel for rel, _, _ in results}
         stems = sorted({Path(f.path).stem for f in first.files if f.ctors and not f.test} - {"index", "__init__", "main"})
-        more = [p for p in dict.fromkeys(_files_naming(root, names) + _files_importing(root, stems))
+        more = [p for p in dict.fromkeys(_files_naming(root, names) + _files_importing(root, stems) + _redis_folders(root))
                 if p.relative_to(base).as_posix() not in seen]
         if more:
             results += _analyze_all(more, base)

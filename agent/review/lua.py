@@ -163,7 +163,7 @@ def _key_is_built(arg: SgNode, assigned: dict[str, SgNode], depth: int = 0) -> b
         table = arg.child(0)
         return table is not None and table.text() == "ARGV"
     if kind == "string":
-        return True
+        return _string_value(arg) != ""  # key = '' is a placeholder for "no key", not a key the script names
     if kind == "binary_expression":
         return any(c.text() == ".." for c in arg.children())
     if kind == "identifier" and depth < 3 and arg.text() in assigned:

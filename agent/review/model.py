@@ -738,6 +738,11 @@ class Program:
             return None  # config.getConfigKey(): a data object's accessor, not the service method of that name
         if same_file:
             return same_file[0]
+        if receiver and not _HELPER_RECEIVER.search(receiver) and all(f.cls for f in candidates):
+            # lruItem.containsKey(k), ctx.get_module(m): a method of that name on an object not named for its class
+            last = _last_name(receiver).lower()
+            if not last or not any(last in f.cls.lower() or f.cls.lower() in last for f in candidates):
+                return None
         return candidates[0] if len(candidates) <= 3 else None
 
     def helper_by_name(self, call: OCall) -> Func | None:
@@ -763,8 +768,8 @@ class Program:
             if call.name.lower() not in REDIS_NAMES and not (wrappers and self.resolve(call) is not None):
                 wrappers = [f for f in wrappers if f.path == call.site.path or _HELPER_RECEIVER.search(call.receiver_text)]
             target = next((f for f in wrappers if len(f.params) == call.nargs), wrappers[0] if wrappers else None)
-        if target is None or target.id not in self.wrappers:
-            return None
+        if target is None or target.id not in self.wrappers or target.id == call.site.func:
+            return None  # the wrapper's own command is not a call of itself
         inner = self.wrappers[target.id]
         if call.list_arg and inner.command in _MULTI_KEY_LISTS and not inner.list_arg:
             inner = replace(inner, list_arg=True)
