@@ -41,7 +41,7 @@ WRAPPER_NOISE = {"close", "quit", "select", "ping", "exec", "multi", "watch", "u
 REDIS_NAMES = set(keymod.WRITE_TYPES) | set(keymod.READ_TYPES) | {"keys", "del", "delete", "exists", "expire", "unlink",
                                                                     "flushall", "flushdb", "eval", "evalsha"}
 _ACCESSOR = re.compile(r"^(get|set|is|has)[A-Z]\w*$")
-_HELPER_RECEIVER = re.compile(r"(?i)redis|cache|jedis|lettuce|client|conn|store|manager|util|dao|template|storage|repo")
+_HELPER_RECEIVER = re.compile(r"(?i)redis|cache|jedis|lettuce|client|conn|store|manager|util|dao|(?-i:Template)$|storage|repo")
 MAIN_LIKE = re.compile(r"(?i)^(main|run|cli|setup|set_up|init|__init__|__post_init__|initialize|configure\w*|create_app|"
                        r"make_app|app_factory|start\w*|run\w*|\w*worker\w*|serve\w*|listen\w*|bootstrap|register\w*|on_startup|lifespan|command|handle_command|"
                        r"constructor|<module>|init\w*|New\w*|new\w*|Bean|connect|get_connection|provide\w*)$")
@@ -634,14 +634,16 @@ class Program:
                                                           "pipeline", "Pipeline", "TxPipeline", "pipelined"):
                     names.add(name)
         lists = {n for facts in self.files for n in facts.client_lists}
+        # `for conn in connections`: the loop variable holds a client in that file only (`for result in rs` elsewhere)
+        self.loop_clients: dict[str, set[str]] = defaultdict(set)
         for facts in self.files:
             for var, iterable in facts.loop_vars:
-                if iterable in lists or (CLIENT_NAME.search(iterable.rstrip("s")) and iterable.lower() != "clients"[:0]):
-                    names.add(var)
+                if iterable in lists or (len(iterable) > 2 and CLIENT_NAME.search(iterable.rstrip("s"))):
+                    self.loop_clients[facts.path].add(var)
         self.client_names = {n for n in names if n and n not in COMMON_NAMES and n not in ("self", "this")}
 
     def is_redis(self, call: RCall) -> bool:
-        if call.receiver in self.client_names and call.receiver:
+        if call.receiver and (call.receiver in self.client_names or call.receiver in self.loop_clients.get(call.site.path, ())):
             return True  # a loop variable over a list of clients is locally "data", but holds clients
         root = re.match(r"[A-Za-z_$][\w$]*", call.receiver_text)
         if root and (root.group(0) in self.client_names or _PIPE_NAME.search(root.group(0))) and call.receiver_text.endswith(")") and \
