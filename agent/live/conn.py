@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 from urllib.parse import parse_qsl, unquote
 
+import hiredis
 import redis
 from redis.backoff import NoBackoff
 from redis.connection import Connection as _PlainConnection
@@ -221,54 +222,14 @@ def _pack(words: Sequence[Any]) -> bytes:
     return b"".join(parts)
 
 
-class _Incomplete(Exception):
-    pass
-
-
-def _parse_scan(buf: bytes, pos: int) -> tuple[int, list[bytes], int]:
-    """Parse `*2 $cursor *N $key...` from buf at pos (binary-safe): (cursor, keys, new pos)."""
-    end = buf.find(b"\r\n", pos)
-    if end < 0:
-        raise _Incomplete
-    if buf[pos:pos + 1] == b"-":
-        raise ResponseError(buf[pos + 1:end].decode("utf-8", "replace"))
-    if buf[pos:end] != b"*2":
-        raise ConnectionError(f"unexpected SCAN reply {buf[pos:pos + 20]!r}")
-    keys: list[bytes] = []
-    append = keys.append
-    pos = end + 2
-    cursor = None
-    count = 1
-    while count:
-        end = buf.find(b"\r\n", pos)
-        if end < 0:
-            raise _Incomplete
-        if buf[pos] == 42:  # '*': the key array's length
-            count = int(buf[pos + 1:end])
-            pos = end + 2
-            continue
-        start = end + 2
-        stop = start + int(buf[pos + 1:end])
-        if stop + 2 > len(buf):
-            raise _Incomplete
-        if cursor is None:
-            cursor = int(buf[start:stop])
-            count = -1  # the array header comes next
-        else:
-            append(buf[start:stop])
-            count -= 1
-        pos = stop + 2
-    return cursor, keys, pos
-
-
 class KeyPipeline:
     """SCAN and per-key reads written straight as RESP on one connection, replies parsed as they come.
 
     Every command is checked against the allowlist (a per-key prefix once). Keys are server-given
     names sent as length-prefixed bulk strings, so they cannot inject a command. It exists for speed:
-    redis-py's pure-Python pipeline costs ~4 us a command, too slow for millions of keys; here a
-    key costs ~1 us a command and the caller can keep the server busy while it tallies (send the
-    next batch, then read the previous one).
+    redis-py's pipeline builds a command object per key, too slow for millions of keys; here a
+    command is one C-level format and its reply is parsed by hiredis (a SCAN reply of 1000 keys
+    costs ~50 us, where a Python parser took ~1 ms).
     """
 
     def __init__(self, node: "Node", sock: Any):
@@ -277,8 +238,7 @@ class KeyPipeline:
         self._out: list[bytes] = []
         self._expect: deque[tuple[str, int]] = deque()
         self._templates: dict[tuple, tuple[bytes, int]] = {}
-        self._buf = b""
-        self._pos = 0
+        self._reader = hiredis.Reader(replyError=ResponseError)
         self.errors = 0  # error replies read so far
 
     def scan(self, cursor: int, *, match: str | None = None, count: int = 1000, type_: str | None = None) -> None:
@@ -324,60 +284,32 @@ class KeyPipeline:
             self._out.clear()
 
     def read(self) -> Any:
-        """The reply to the oldest queued command group (call flush() first)."""
+        """The reply to the oldest queued command group (call flush() first): (cursor, keys) for a SCAN,
+        the flat list of replies for a `keyed` group, error replies in place as ResponseError."""
         kind, count = self._expect.popleft()
-        return self._read_scan() if kind == "scan" else self._read_lines(count)
-
-    def _fill(self) -> None:
-        chunk = self._sock.recv(1 << 20)
-        if not chunk:
-            raise ConnectionError("connection closed while reading replies")
-        self._buf = self._buf[self._pos:] + chunk
-        self._pos = 0
-
-    def _read_scan(self) -> tuple[int, list[bytes]]:
-        while True:
-            try:
-                cursor, keys, self._pos = _parse_scan(self._buf, self._pos)
-                return cursor, keys
-            except _Incomplete:  # the reply straddles a recv: read more and parse it again
-                self._fill()
-
-    def _read_lines(self, count: int) -> list[Any]:
+        gets = self._reader.gets
         replies: list[Any] = []
         append = replies.append
-        need = count
-        while need:
-            lines = self._buf[self._pos:].split(b"\r\n")
-            lines.pop()  # the incomplete tail (b"" when the buffer ends with CRLF)
-            index, total, consumed = 0, len(lines), 0
-            while index < total and need:
-                line = lines[index]
-                kind = line[0] if line else 0
-                if kind == 58:  # ':'
-                    append(int(line[1:]))
-                elif kind == 43:  # '+'
-                    append(line[1:])
-                elif kind == 36 and line != b"$-1":  # '$'
-                    if index + 1 >= total:
-                        break  # its data line has not arrived yet
-                    index += 1
-                    consumed += len(line) + 2
-                    line = lines[index]
-                    append(line)
-                elif kind == 36 or kind == 95:  # nil: RESP2 $-1, RESP3 _
-                    append(None)
-                elif kind == 45:  # '-'
-                    self.errors += 1
-                    append(ResponseError(line[1:].decode("utf-8", "replace")))
-                else:
-                    raise ConnectionError(f"unexpected reply {line[:20]!r} in a one-line pipeline")
-                consumed += len(line) + 2
-                index += 1
-                need -= 1
-            self._pos += consumed
-            if need:
-                self._fill()
+        for _ in range(count):
+            reply = gets()
+            while reply is False:  # incomplete: read more
+                chunk = self._sock.recv(1 << 20)
+                if not chunk:
+                    raise ConnectionError("connection closed while reading replies")
+                self._reader.feed(chunk)
+                reply = gets()
+            if reply.__class__ is ResponseError:
+                self.errors += 1
+            append(reply)
+        if kind == "scan":
+            reply = replies[0]
+            if reply.__class__ is ResponseError:
+                raise reply
+            if reply.__class__ is not list or len(reply) != 2 or reply[1].__class__ is not list:
+                raise ConnectionError(f"unexpected SCAN reply {str(reply)[:40]}")
+            return int(reply[0]), reply[1]
+        if list in map(type, replies):  # a one-line read never answers with an array
+            raise ConnectionError("unexpected array reply in a one-line pipeline")
         return replies
 
 
