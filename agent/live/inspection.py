@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from functools import partial
 from itertools import compress, repeat
-from typing import Any
+from typing import Any, Iterator
 
 from redis.exceptions import ResponseError
 
@@ -400,9 +400,16 @@ class _Tally:
     def add_batch(self, node: str, keys: list[bytes], first: list[Any], kinds: list[str],
                   groups: dict[str, list[int]], second: dict[str, list[Any]], lengths: bool = True) -> None:
         """Tally one batch: `first` holds TYPE, MEMORY USAGE, PTTL per key; `second[type]` the length (and
-        OBJECT ENCODING, except for strings) of the keys at positions `groups[type]`. This is the client's
-        cost per key: what every key needs is done by C-level builtins (map, Counter, sum, compress), and
-        Python code runs only for keys with a length, a TTL bucket or a top memory."""
+        OBJECT ENCODING, except for strings) of the keys at positions `groups[type]`."""
+        for _ in self.steps(node, keys, first, kinds, groups, second, lengths):
+            pass
+
+    def steps(self, node: str, keys: list[bytes], first: list[Any], kinds: list[str],
+              groups: dict[str, list[int]], second: dict[str, list[Any]], lengths: bool = True) -> Iterator[None]:
+        """add_batch in steps of a fraction of a millisecond, so it can run while the server answers a
+        write (KeyPipeline.flush). This is the client's cost per key: what every key needs is done by
+        C-level builtins (map, Counter, sum, compress), and Python code runs only for keys with a length,
+        a TTL bucket or a top memory."""
         size = len(keys)
         memories, pttls = first[1::3], first[2::3]
         length_at: list[Any] = [None] * size
@@ -437,6 +444,7 @@ class _Tally:
             size = len(keep)
             if not size:
                 return
+        yield
         if set(map(type, pttls)) != {int}:
             pttls = [pttl if pttl.__class__ is int else -1 for pttl in pttls]
         total = sum(memories)
@@ -453,6 +461,7 @@ class _Tally:
                 entry = self.types[kind] = [0, 0]
             entry[0] += count
             entry[1] += total if len(by_kind) == 1 else sum(compress(memories, map(kind.__eq__, kinds)))
+        yield
         has_ttl = list(map((-1).__lt__, pttls))
         with_ttl = sum(has_ttl)
         self.with_ttl += with_ttl
@@ -460,7 +469,9 @@ class _Tally:
         if with_ttl:
             for bucket, count in Counter(map(partial(bisect.bisect_right, _TTL_LIMITS), compress(pttls, has_ttl))).items():
                 self.ttl_counts[bucket] += count
+        yield
         patterns = self.patterns(keys)
+        yield
         counts = Counter(patterns)
         if len(counts) == 1:
             byte_sums = {patterns[0]: total}
@@ -480,6 +491,7 @@ class _Tally:
             ns[1] += byte_sums[pattern]
             ns[2] += ttl_by_pattern.get(pattern, 0)
 
+        yield
         def row(index: int) -> dict[str, Any]:
             length, encoding = length_at[index], encoding_at[index]
             return {"node": node, "type": kinds[index], "memory": memories[index],
@@ -493,6 +505,7 @@ class _Tally:
             if memory > floor:
                 (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, keys[index], row(index)))
                 floor = top_memory[0][0] if len(top_memory) >= top else -1
+        yield
         big_at = set(compress(range(size), map(BIG_KEY_BYTES.__lt__, memories)))
         for index in detail:
             kind, length, encoding = kinds[index], length_at[index], encoding_at[index]
@@ -594,11 +607,13 @@ LENGTHS_SKIPPED = ("no CLIENT NO-TOUCH (server < 7.2): length reads (STRLEN/HLEN
 # The sample is spread over the SCAN cursor space in this many segments (from a random offset each run),
 # so that every run sees a different, representative part of the keyspace rather than the first N keys.
 SEGMENTS = 64
-# Gentleness: keys per pipelined round, and the share of wall time the walk rests so that other clients
-# keep the CPU and the event loop (measured by bench/bench_keyspace.py against redis-cli --memkeys).
+# Gentleness: keys per round (SCAN COUNT; the round's reads go out in short writes, one at a time, see
+# conn.SLICE_COMMANDS), and the share of wall time the walk rests besides (measured by
+# bench/bench_keyspace.py against redis-cli --memkeys). A whole walk does not rest: the server is already
+# idle between writes, and its time matters too (bench target: <= 0.75x redis-cli --memkeys).
 ROUND_KEYS = 250
-REST_SHARE = 0.25  # a whole walk: its time matters too (bench target: <= 0.75x redis-cli --memkeys)
-REST_SHARE_BOUNDED = 0.5  # a bounded sample takes well under a second: it can afford to rest more
+REST_SHARE = 0.0
+REST_SHARE_BOUNDED = 0.5  # a bounded sample takes well under a second: it can afford to rest
 REST_SLICE = 0.01
 # When the sample explains less of used_memory_dataset than this (beyond its own uncertainty), the walk
 # goes on over the rest of the keyspace with MEMORY USAGE alone (no keyspace hits) to find what it missed.
@@ -788,10 +803,9 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
                 errors_seen = pipe.errors
                 for replies in second.values():
                     _count_lookups(node, replies, 0, errors)
-            # Tally while the server is idle, then send: the server and this client take turns, so
-            # together they never hold more than one CPU, and the server's work comes in short rounds.
-            if second_in_flight:
-                tally.add_batch(node.name, *second_in_flight, second, lengths)
+            # The previous batch is tallied in steps while the server answers this round's writes, one
+            # short write at a time (KeyPipeline.flush): neither side ever waits long for the other.
+            work = tally.steps(node.name, *second_in_flight, second, lengths) if second_in_flight else None
             pacer.tick()
             if scanning:
                 if pause:
@@ -801,7 +815,7 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
                 pipe.keyed(_FIRST, keys)
             if measured:
                 measured[3] = _second_pass(pipe, *measured[:3], second_reads, lengths)
-            pipe.flush()
+            pipe.flush(work)
             scan_in_flight, first_in_flight, second_in_flight = scanning, keys, measured
     if spread and segment < len(segments):  # stopped by the deadline: the segments not reached are unsearched
         resume.extend((_cursor_at(segments[j], bits), segments[j + 1] if j + 1 < len(segments) else 1.0, [])
