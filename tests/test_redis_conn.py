@@ -142,3 +142,44 @@ def test_unreachable_host_fails_fast_with_a_clear_line():
     with pytest.raises(RedisConnError) as caught:
         connect("redis://:hunter22@127.0.0.1:1/0?connect_timeout=1")
     assert "Connection refused" in str(caught.value) and "hunter22" not in str(caught.value)
+
+
+def test_key_pipeline_sends_short_writes_each_answered_before_the_next(redis_standalone):
+    """No write of a bulk walk holds more than SLICE_COMMANDS commands (the server runs one write in one
+    event-loop turn), the next is sent only once the last is answered, and replies stay in key order."""
+    from ask_redis.live import conn as live_conn
+
+    admin = redis_standalone.admin()
+    keys = [k if isinstance(k, bytes) else k.encode() for k in admin.scan_iter(count=1000)][:500]
+    assert len(keys) >= 200
+    writes: list[tuple[int, int]] = []  # (commands in the write, replies read before it)
+
+    class Recorder:
+        def __init__(self, sock, pipe):
+            self.sock, self.pipe = sock, pipe
+
+        def sendall(self, data):
+            commands = sum(data.count(word) for word in (b"$4\r\nTYPE\r\n", b"$6\r\nMEMORY\r\n", b"$4\r\nPTTL\r\n"))
+            writes.append((commands, len(self.pipe._replies)))
+            return self.sock.sendall(data)
+
+        def recv(self, size):
+            return self.sock.recv(size)
+
+    with connect(redis_standalone.url()) as conn:
+        with conn.nodes[0].key_pipeline() as pipe:
+            pipe._sock = Recorder(pipe._sock, pipe)
+            pipe.keyed((("TYPE",), ("MEMORY", "USAGE"), ("PTTL",)), keys)
+            pipe.flush()
+            replies = pipe.read()
+    assert all(commands <= live_conn.SLICE_COMMANDS for commands, _ in writes)
+    assert len(writes) >= 3 * len(keys) // live_conn.SLICE_COMMANDS
+    sent = 0
+    for commands, answered in writes:
+        assert answered == sent  # every earlier command answered before this write went out
+        sent += commands
+    assert sent == 3 * len(keys)
+    assert [r.decode() for r in replies[0::3]] == [admin.type(k) if isinstance(admin.type(k), str)
+                                                   else admin.type(k).decode() for k in keys]
+    assert all(abs(mine - admin.pttl(k)) < 60_000 for mine, k in zip(replies[2::3], keys))  # TTLs tick down
+    assert all(isinstance(memory, int) and memory > 0 for memory in replies[1::3])

@@ -101,7 +101,7 @@ def test_tally_keeps_replies_aligned_when_a_key_vanishes():
     keys = [b"h:1", b"h:2", b"s:1"]
     first = [b"hash", None, -1, b"hash", 200, 5000, b"string", 60, -1]  # h:1 vanished after TYPE
     second = {"hash": [3, b"listpack", 7, b"listpack"]}
-    tally.add_batch("n", keys, first, ["hash", "hash", "string"], second)
+    tally.add_batch("n", keys, first, ["hash", "hash", "string"], {"hash": [0, 1]}, second)
     assert tally.vanished == 1
     assert tally.top_length["hash"][0][0] == 7 and tally.top_length["hash"][0][1] == b"h:2"
     assert tally.types == {"hash": [1, 200], "string": [1, 60]}
@@ -113,7 +113,7 @@ def test_error_replies_are_counted_and_named_not_taken_for_vanished_keys():
     tally = _Tally(10, b":", 3)
     denied = ResponseError("NOPERM this user has no permissions to run the 'memory|usage' command")
     first = [b"string", denied, -1, ResponseError("MOVED 123 127.0.0.1:7001"), None, None]
-    tally.add_batch("n", [b"a", b"b"], first, ["string", "error"], {})
+    tally.add_batch("n", [b"a", b"b"], first, ["string", "error"], {}, {})
     assert tally.vanished == 0 and tally.types == {}
     assert tally.errors == {"NOPERM this user has no permissions to run the 'memory|usage' command": 1,
                             "MOVED 123 127.0.0.1:7001": 1}

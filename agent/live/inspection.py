@@ -11,10 +11,14 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import operator
 import random
 import re
 import time
-from typing import Any
+from collections import Counter
+from functools import partial
+from itertools import compress, repeat
+from typing import Any, Iterator
 
 from redis.exceptions import ResponseError
 
@@ -382,92 +386,145 @@ class _Tally:
                 self._memo[shape] = pattern
         return pattern
 
+    def patterns(self, keys: list[bytes]) -> list[str]:
+        """The namespace pattern of every key (memoised by shape, looked up in C)."""
+        if not self._memo_ok:
+            return [namespace_of(key, self.separator, self.depth) for key in keys]
+        found = list(map(self._memo.get, map(bytes.translate, keys, repeat(_DIGITS_TO_ZERO))))
+        if None in found:
+            for index, pattern in enumerate(found):
+                if pattern is None:
+                    found[index] = self.namespace(keys[index])
+        return found
+
     def add_batch(self, node: str, keys: list[bytes], first: list[Any], kinds: list[str],
-                  second: dict[str, list[Any]], lengths: bool = True) -> None:
-        """Tally one batch: `first` holds TYPE, MEMORY USAGE, PTTL per key; `second[type]` the length
-        (and OBJECT ENCODING, except for strings) per key of that type, in key order (strings only
-        from STRLEN_FROM_BYTES of memory). This loop is the client's cost per key: keep it lean."""
-        pending = {kind: iter(replies) for kind, replies in second.items()}
-        types, namespaces, encodings, big, observed = self.types, self.namespaces, self.encodings, self.big, self.observed
-        ttl_counts, top, top_memory = self.ttl_counts, self.top, self.top_memory
-        memo_get = self._memo.get if self._memo_ok else None
-        namespace = self.namespace
-        memory_floor = top_memory[0][0] if len(top_memory) >= top else -1
+                  groups: dict[str, list[int]], second: dict[str, list[Any]], lengths: bool = True) -> None:
+        """Tally one batch: `first` holds TYPE, MEMORY USAGE, PTTL per key; `second[type]` the length (and
+        OBJECT ENCODING, except for strings) of the keys at positions `groups[type]`."""
+        for _ in self.steps(node, keys, first, kinds, groups, second, lengths):
+            pass
+
+    def steps(self, node: str, keys: list[bytes], first: list[Any], kinds: list[str],
+              groups: dict[str, list[int]], second: dict[str, list[Any]], lengths: bool = True) -> Iterator[None]:
+        """add_batch in steps of a fraction of a millisecond, so it can run while the server answers a
+        write (KeyPipeline.flush). This is the client's cost per key: what every key needs is done by
+        C-level builtins (map, Counter, sum, compress), and Python code runs only for keys with a length,
+        a TTL bucket or a top memory."""
+        size = len(keys)
+        memories, pttls = first[1::3], first[2::3]
+        length_at: list[Any] = [None] * size
+        encoding_at: list[Any] = [None] * size
+        for kind, positions in groups.items():
+            replies = second[kind]
+            if kind == "string":
+                for index, length in zip(positions, replies):
+                    length_at[index] = length
+            elif not lengths:
+                for index, encoding in zip(positions, replies):
+                    encoding_at[index] = encoding
+            else:
+                for index, length, encoding in zip(positions, replies[0::2], replies[1::2]):
+                    length_at[index], encoding_at[index] = length, encoding
+        detail = sorted(index for positions in groups.values() for index in positions)
+        if "none" in kinds or "error" in kinds or set(map(type, memories)) != {int}:
+            keep = []
+            for index, kind, type_reply, memory in zip(range(size), kinds, first[0::3], memories):
+                if kind == "error" or (memory is not None and memory.__class__ is not int):
+                    # an error reply (NOPERM, MOVED...): counted and named once, not taken for a vanished key
+                    error = " ".join(str(type_reply if kind == "error" else memory).split())[:120]
+                    self.errors[error] = self.errors.get(error, 0) + 1
+                elif kind == "none" or memory is None:
+                    self.vanished += 1  # expired or deleted between SCAN and TYPE / MEMORY USAGE
+                else:
+                    keep.append(index)
+            where = {old: new for new, old in enumerate(keep)}
+            detail = [where[index] for index in detail if index in where]
+            keys, kinds, memories, pttls, length_at, encoding_at = (
+                [column[index] for index in keep] for column in (keys, kinds, memories, pttls, length_at, encoding_at))
+            size = len(keep)
+            if not size:
+                return
+        yield
+        if set(map(type, pttls)) != {int}:
+            pttls = [pttl if pttl.__class__ is int else -1 for pttl in pttls]
+        total = sum(memories)
         stats = self.memory.get(node)
         if stats is None:
             stats = self.memory[node] = [0, 0.0, 0.0]
-        for key, kind, type_reply, memory, pttl in zip(keys, kinds, first[0::3], first[1::3], first[2::3]):
-            length = encoding = None
-            if kind == "string":
-                if lengths and memory.__class__ is int and memory >= STRLEN_FROM_BYTES:
-                    length = next(pending["string"])
-            elif kind != "none":
-                replies = pending.get(kind)
-                if replies is not None:  # consumed even if the key vanished: replies stay aligned
-                    if lengths:
-                        length = next(replies)
-                    encoding = next(replies)
-                    encoding = encoding.decode() if encoding.__class__ is bytes else None
-            if kind == "error" or (memory is not None and memory.__class__ is not int):
-                # an error reply (NOPERM, MOVED...): counted and named once, not taken for a vanished key
-                error = " ".join(str(type_reply if kind == "error" else memory).split())[:120]
-                self.errors[error] = self.errors.get(error, 0) + 1
-                continue
-            if kind == "none" or memory is None:
-                self.vanished += 1  # expired or deleted between SCAN and TYPE / MEMORY USAGE
-                continue
-            if length.__class__ is not int:
-                length = None
-            entry = types.get(kind)
+        stats[0] += size
+        stats[1] += total
+        stats[2] += sum(map(operator.mul, memories, memories))
+        by_kind = Counter(kinds)
+        for kind, count in by_kind.items():
+            entry = self.types.get(kind)
             if entry is None:
-                entry = types[kind] = [0, 0]
-            entry[0] += 1
-            entry[1] += memory
-            stats[0] += 1
-            stats[1] += memory
-            stats[2] += memory * memory
-            pattern = memo_get(key.translate(_DIGITS_TO_ZERO)) if memo_get else None
-            if pattern is None:
-                pattern = namespace(key)
+                entry = self.types[kind] = [0, 0]
+            entry[0] += count
+            entry[1] += total if len(by_kind) == 1 else sum(compress(memories, map(kind.__eq__, kinds)))
+        yield
+        has_ttl = list(map((-1).__lt__, pttls))
+        with_ttl = sum(has_ttl)
+        self.with_ttl += with_ttl
+        self.no_ttl += size - with_ttl
+        if with_ttl:
+            for bucket, count in Counter(map(partial(bisect.bisect_right, _TTL_LIMITS), compress(pttls, has_ttl))).items():
+                self.ttl_counts[bucket] += count
+        yield
+        patterns = self.patterns(keys)
+        yield
+        counts = Counter(patterns)
+        if len(counts) == 1:
+            byte_sums = {patterns[0]: total}
+        else:
+            byte_sums = dict.fromkeys(counts, 0)
+            for pattern, memory in zip(patterns, memories):
+                byte_sums[pattern] += memory
+        ttl_by_pattern = Counter(compress(patterns, has_ttl)) if with_ttl else {}
+        namespaces = self.namespaces
+        for pattern, count in counts.items():
             ns = namespaces.get(pattern)
             if ns is None:
-                if len(namespaces) >= self.MAX_NAMESPACES:
-                    pattern = "(other namespaces)"
-                    ns = namespaces.get(pattern)
+                ns = namespaces.get("(other namespaces)") if len(namespaces) >= self.MAX_NAMESPACES else None
                 if ns is None:
-                    ns = namespaces[pattern] = [0, 0, 0]
-            ns[0] += 1
-            ns[1] += memory
-            if pttl.__class__ is not int:
-                pttl = -1
-            if pttl >= 0:
-                ns[2] += 1
-                self.with_ttl += 1
-                ttl_counts[bisect.bisect_right(_TTL_LIMITS, pttl)] += 1
-            else:
-                self.no_ttl += 1
-            if memory > memory_floor:
-                info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding,
-                        "pttl": pttl}
-                (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, key, info))
-                memory_floor = top_memory[0][0] if len(top_memory) >= top else -1
+                    ns = namespaces["(other namespaces)" if len(namespaces) >= self.MAX_NAMESPACES else pattern] = [0, 0, 0]
+            ns[0] += count
+            ns[1] += byte_sums[pattern]
+            ns[2] += ttl_by_pattern.get(pattern, 0)
+
+        yield
+        def row(index: int) -> dict[str, Any]:
+            length, encoding = length_at[index], encoding_at[index]
+            return {"node": node, "type": kinds[index], "memory": memories[index],
+                    "length": length if length.__class__ is int else None,
+                    "encoding": encoding.decode() if encoding.__class__ is bytes else None, "pttl": pttls[index]}
+
+        top, top_memory = self.top, self.top_memory
+        floor = top_memory[0][0] if len(top_memory) >= top else -1
+        for index in compress(range(size), map(floor.__lt__, memories)):
+            memory = memories[index]
+            if memory > floor:
+                (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, keys[index], row(index)))
+                floor = top_memory[0][0] if len(top_memory) >= top else -1
+        yield
+        big_at = set(compress(range(size), map(BIG_KEY_BYTES.__lt__, memories)))
+        for index in detail:
+            kind, length, encoding = kinds[index], length_at[index], encoding_at[index]
+            encoding = encoding.decode() if encoding.__class__ is bytes else None
             if encoding is not None:
-                encodings[(kind, encoding)] = encodings.get((kind, encoding), 0) + 1
-            if (length is not None and length > BIG_KEY.get(kind, 1 << 62)) or memory > BIG_KEY_BYTES:
-                big[kind] = big.get(kind, 0) + 1
-            if length is None:
+                self.encodings[(kind, encoding)] = self.encodings.get((kind, encoding), 0) + 1
+            if length.__class__ is not int:
                 continue
+            if length > BIG_KEY.get(kind, 1 << 62):
+                big_at.add(index)
             if encoding is not None and kind in _COMPACT:
-                rows = observed.setdefault(kind, [])
+                rows = self.observed.setdefault(kind, [])
                 if len(rows) < self.MAX_OBSERVED:
-                    rows.append((length, encoding, memory))
-            heap = self.top_length.get(kind)
-            if heap is None:
-                heap = self.top_length[kind] = []
+                    rows.append((length, encoding, memories[index]))
+            heap = self.top_length.setdefault(kind, [])
             if len(heap) < top or length > heap[0][0]:
-                info = {"node": node, "type": kind, "memory": memory, "length": length, "encoding": encoding,
-                        "pttl": pttl}
-                (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, key, info))
+                (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, keys[index], row(index)))
+        for index in big_at:
+            self.big[kinds[index]] = self.big.get(kinds[index], 0) + 1
 
 
 def _limits(config: dict[str, str]) -> dict[str, int]:
@@ -550,11 +607,13 @@ LENGTHS_SKIPPED = ("no CLIENT NO-TOUCH (server < 7.2): length reads (STRLEN/HLEN
 # The sample is spread over the SCAN cursor space in this many segments (from a random offset each run),
 # so that every run sees a different, representative part of the keyspace rather than the first N keys.
 SEGMENTS = 64
-# Gentleness: keys per pipelined round, and the share of wall time the walk rests so that other clients
-# keep the CPU and the event loop (measured by bench/bench_keyspace.py against redis-cli --memkeys).
+# Gentleness: keys per round (SCAN COUNT; the round's reads go out in short writes, one at a time, see
+# conn.SLICE_COMMANDS), and the share of wall time the walk rests besides (measured by
+# bench/bench_keyspace.py against redis-cli --memkeys). A whole walk does not rest: the server is already
+# idle between writes, and its time matters too (bench target: <= 0.75x redis-cli --memkeys).
 ROUND_KEYS = 250
-REST_SHARE = 0.25  # a whole walk: its time matters too (bench target: <= 0.75x redis-cli --memkeys)
-REST_SHARE_BOUNDED = 0.5  # a bounded sample takes well under a second: it can afford to rest more
+REST_SHARE = 0.0
+REST_SHARE_BOUNDED = 0.5  # a bounded sample takes well under a second: it can afford to rest
 REST_SLICE = 0.01
 # When the sample explains less of used_memory_dataset than this (beyond its own uncertainty), the walk
 # goes on over the rest of the keyspace with MEMORY USAGE alone (no keyspace hits) to find what it missed.
@@ -671,7 +730,7 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
     offset = random.random()
     segments = [(offset + j) / SEGMENTS for j in range(SEGMENTS)] if spread else [0.0]
     quota = -(-budget // len(segments)) if budget else None
-    scan_count = min(scan_count, ROUND_KEYS, quota or ROUND_KEYS) if spread else scan_count
+    scan_count = min(scan_count, ROUND_KEYS, quota or ROUND_KEYS)
     # Where each segment stopped (its cursor before the last SCAN) and where it ends: the search walks the rest.
     resume: list[tuple[int | None, float, list[bytes]]] = []
     segment, taken_here = 0, 0
@@ -681,10 +740,9 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
     sampled, scans, complete, out_of_time = 0, 0, False, False
     pacer = _Pacer(rest_share)
     cursor = _cursor_at(segments[0], bits) if spread else 0
-    sent_cursor = cursor
     scan_in_flight = True
     first_in_flight: list[bytes] = []           # keys whose first pass was sent last round
-    second_in_flight: list[Any] | None = None   # [keys, first replies, kinds, types queued] sent last round
+    second_in_flight: list[Any] | None = None   # [keys, first replies, kinds, positions by type] sent last round
     with node.key_pipeline() as pipe:
         errors_seen = 0
         pipe.scan(cursor, match=match, count=scan_count, type_=type_filter)
@@ -731,7 +789,9 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
             if first_in_flight:
                 first = pipe.read()
                 # An error reply to TYPE leaves the kind unknown: the key counts as an error via its memory.
-                kinds = [_KINDS.get(k) or _kind(k) for k in first[0::3]]
+                kinds = list(map(_KINDS.get, first[0::3]))
+                if None in kinds:
+                    kinds = [kind or _kind(reply) for kind, reply in zip(kinds, first[0::3])]
                 errors = pipe.errors != errors_seen
                 errors_seen = pipe.errors
                 _count_lookups(node, first[0::3], b"none", errors)
@@ -743,20 +803,20 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
                 errors_seen = pipe.errors
                 for replies in second.values():
                     _count_lookups(node, replies, 0, errors)
+            # The previous batch is tallied in steps while the server answers this round's writes, one
+            # short write at a time (KeyPipeline.flush): neither side ever waits long for the other.
+            work = tally.steps(node.name, *second_in_flight, second, lengths) if second_in_flight else None
+            pacer.tick()
             if scanning:
                 if pause:
                     time.sleep(pause)
-                sent_cursor = cursor
                 pipe.scan(cursor, match=match, count=scan_count, type_=type_filter)
             if keys:
                 pipe.keyed(_FIRST, keys)
             if measured:
                 measured[3] = _second_pass(pipe, *measured[:3], second_reads, lengths)
-            pipe.flush()
-            if second_in_flight:
-                tally.add_batch(node.name, *second_in_flight[:3], second, lengths)
+            pipe.flush(work)
             scan_in_flight, first_in_flight, second_in_flight = scanning, keys, measured
-            pacer.tick()
     if spread and segment < len(segments):  # stopped by the deadline: the segments not reached are unsearched
         resume.extend((_cursor_at(segments[j], bits), segments[j + 1] if j + 1 < len(segments) else 1.0, [])
                       for j in range(segment, len(segments)))
@@ -768,22 +828,21 @@ def _sample_node(node: Node, tally: _Tally, budget: int | None, match: str | Non
 
 
 def _second_pass(pipe: Any, keys: list[bytes], first: list[Any], kinds: list[str],
-                 reads: dict[str, tuple], lengths: bool) -> list[str]:
-    """Queue the length (and OBJECT ENCODING) reads, one group per type; returns the types in order."""
-    by_kind: dict[str, list[bytes]] = {}
-    for key, kind, memory in zip(keys, kinds, first[1::3]):
-        if kind == "string":
-            if not lengths or memory.__class__ is not int or memory < STRLEN_FROM_BYTES:
-                continue
-        elif kind not in reads:
-            continue
-        group = by_kind.get(kind)
-        if group is None:
-            group = by_kind[kind] = []
-        group.append(key)
-    for kind, group in by_kind.items():
-        pipe.keyed(reads[kind], group)
-    return list(by_kind)
+                 reads: dict[str, tuple], lengths: bool) -> dict[str, list[int]]:
+    """Queue the length (and OBJECT ENCODING) reads, one group per type; returns the keys' positions by type."""
+    memories = first[1::3]
+    groups: dict[str, list[int]] = {}
+    if lengths:
+        strings = [index for index in compress(range(len(keys)), map(STRLEN_FROM_BYTES.__le__, memories))
+                   if kinds[index] == "string" and memories[index].__class__ is int]
+        if strings:
+            groups["string"] = strings
+    for index in compress(range(len(kinds)), map("string".__ne__, kinds)):
+        if kinds[index] in reads:
+            groups.setdefault(kinds[index], []).append(index)
+    for kind, positions in groups.items():
+        pipe.keyed(reads[kind], [keys[index] for index in positions])
+    return groups
 
 
 def _keysizes(node: Node) -> dict[str, int] | None:
