@@ -648,19 +648,48 @@ _RULES = [
 ]
 
 
-def _positions(haystack: str, needles: tuple[str, ...], anchor) -> list[int]:
-    """Where the rule's matches may start: each needle's occurrences, less `anchor` (a count, or several to try)."""
+def _positions(haystack: str, needles: tuple[str, ...], anchor, lowered: str | None = None,
+               cores: dict | None = None) -> list[int]:
+    """Where the rule's matches may start: each needle's occurrences, less `anchor` (a count, or several to try).
+    With `cores` (a cache for one lowercased text), a needle holding a common core ("auth", "pass", "://", ...)
+    is found among that core's occurrences, so a dozen needles cost one scan of the text instead of a dozen."""
     found = set()
     backs = anchor if isinstance(anchor, tuple) else (anchor,)
     for needle in _own_needles(needles):
-        at = haystack.find(needle)
-        while at != -1:
+        core, offset = _core_of(needle)
+        if core is not None and cores is not None:
+            hits = cores.get(core)
+            if hits is None:
+                hits = cores[core] = _find_all(lowered, core)
+            occurrences = [at - offset for at in hits if at >= offset and haystack.startswith(needle, at - offset)]
+        else:
+            occurrences = _find_all(haystack, needle)
+        for at in occurrences:
             if anchor == "line":
                 found.add(haystack.rfind("\n", 0, at) + 1)
             else:
                 found.update(at - back for back in backs)
-            at = haystack.find(needle, at + 1)
     return sorted(p for p in found if p >= 0)
+
+
+def _find_all(haystack: str, needle: str) -> list[int]:
+    found, at = [], haystack.find(needle)
+    while at != -1:
+        found.append(at)
+        at = haystack.find(needle, at + 1)
+    return found
+
+
+_CORES = ("auth", "pass", "://", "hook", "user", "name", "private-")
+
+
+@functools.lru_cache(maxsize=None)
+def _core_of(needle: str) -> tuple[str | None, int]:
+    lowered = needle.lower()
+    for core in _CORES:
+        if core in lowered:
+            return core, lowered.find(core)
+    return None, 0
 
 
 @functools.lru_cache(maxsize=None)
@@ -678,12 +707,13 @@ def _mask_lines(original: str) -> str:
                      for line in original.split("\n"))
 
 
-def _rule_edits(rule, text: str, lowered: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def _rule_edits(rule, text: str, lowered: str, spans: list[tuple[int, int]], cores: dict | None = None
+                ) -> list[tuple[int, int, str]]:
     """The rule's matches in the text, as (start, end, replacement), in order and apart. `spans` gets the
     span of every match the rule judged, masked or not."""
     needles, lower, anchor, pattern, replace, check = rule
     haystack = lowered if lower else text
-    positions = None if anchor == "scan" else iter(_positions(haystack, needles, anchor))
+    positions = None if anchor == "scan" else iter(_positions(haystack, needles, anchor, lowered, cores))
     edits, done, at = [], 0, 0
     while True:
         if positions is None:  # the regex engine finds the literal start itself, in C
@@ -747,17 +777,18 @@ def _run_rules(text: str, lowered: str) -> tuple[str, str]:
     still pending gets the text with those edits made first, and is run again on it."""
     pending: list[tuple[int, int, str]] = []
     starts: list[int] = []
+    cores: dict = {}
     for rule in _RULES:
         needles, lower, anchor = rule[0], rule[1], rule[2]
         haystack = lowered if lower else text
         if anchor == "scan" and not any(needle in haystack for needle in needles):
             continue  # (an anchored rule finds its needles' positions anyway)
         spans: list[tuple[int, int]] = []
-        edits = _rule_edits(rule, text, lowered, spans)
+        edits = _rule_edits(rule, text, lowered, spans, cores)
         if pending and any(_touches(starts, pending, start, end) for start, end in spans):
             text, lowered = _apply_both(text, lowered, pending)
-            pending, starts = [], []
-            edits = _rule_edits(rule, text, lowered, [])
+            pending, starts, cores = [], [], {}
+            edits = _rule_edits(rule, text, lowered, [], cores)
         for edit in edits:
             at = bisect.bisect_right(starts, edit[0])
             pending.insert(at, edit)
@@ -860,6 +891,21 @@ def redact(text: str, keep_lines: bool = False) -> str:
         _keep_lines = False
 
 
+def _key_edits(pattern: re.Pattern, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    edits, at = [], 0
+    while True:
+        match = pattern.search(text, at)
+        if match is None:
+            return edits
+        spans.append(match.span())
+        new = _key_format(match)
+        if new != match.group(0):
+            edits.append((match.start() + len(match.group("head")), match.end(), new[len(match.group("head")):]))
+            at = match.end()
+        else:
+            at = match.start() + 1
+
+
 def _redact(text: str) -> str:
     text, lowered = _run_rules(text, _lower(text))
     if "redis" in lowered or "jedis" in lowered or "sentinel" in lowered:
@@ -867,22 +913,22 @@ def _redact(text: str) -> str:
     text, lowered = _apply_both(text, lowered, _redact_keyed(text, lowered))
     if ":\n" in text or ": |" in text or ": >" in text or ":\r\n" in text:
         text = _redact_next_line(text, lowered)
-    for prefixes, pattern in _KEY_FORMATS:
+    pending: list[tuple[int, int, str]] = []
+    starts: list[int] = []
+    for prefixes, pattern in _KEY_FORMATS:  # edits made at once, as in _run_rules
         if len(prefixes) == 1 and prefixes[0] not in text:
             continue
-        edits, at = [], 0
-        while True:
-            match = pattern.search(text, at)
-            if match is None:
-                break
-            new = _key_format(match)
-            if new != match.group(0):
-                edits.append((match.start(), match.end(), new))
-                at = match.end()
-            else:
-                at = match.start() + 1
-        if edits:
-            text = _apply(text, edits)
+        spans: list[tuple[int, int]] = []
+        edits = _key_edits(pattern, text, spans)
+        if pending and any(_touches(starts, pending, start, end) for start, end in spans):
+            text, pending, starts = _apply(text, pending), [], []
+            edits = _key_edits(pattern, text, [])
+        for edit in edits:
+            at = bisect.bisect_right(starts, edit[0])
+            pending.insert(at, edit)
+            starts.insert(at, edit[0])
+    if pending:
+        text = _apply(text, pending)
     for needle, pattern, back in ((":AA", _TELEGRAM, 10), ("SK", _TWILIO, 0)):
         if needle in text:
             edits = []
