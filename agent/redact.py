@@ -12,6 +12,7 @@ line start see the line start. Placeholders (`<password>`, `PASSWORD`, `{pw}`) s
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -51,6 +52,8 @@ _QUERY_SECRET = re.compile(r"(?P<head>[?&](?:" + "|".join(_QUERY_NAMES) + r")=)[
 # Found keyword-first (str.find is far faster than a regex that may start anywhere), then matched from
 # the end of the keyword: an optional closing quote or bracket, the separator, the value.
 _SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "pw", "credential")
+# The scans need no word that starts with another one: every name "pwd..." is found by the scan for "pw".
+_SCAN_WORDS = tuple(word for word in _SECRET_WORDS if not any(word != other and word.startswith(other) for other in _SECRET_WORDS))
 _AFTER_NAME = re.compile(
     r"(?P<sep>(?:\\?[\"'])?\]?[ \t]*(?:(?::[ \t]*[A-Za-z_][\w.\[\], |]{0,60}?(?:[ \t]+|(?=(?:==?|:=)[ \t]*\\?[\"'][^\s\"'\\,}\]])))?(?:=>|==?|:=)|:)[ \t]*)" + _VALUE
 )
@@ -138,10 +141,8 @@ _PPK = re.compile(r"(?P<head>private-(?:lines:[ \t]*\d{1,4}|mac:[ \t]*))[^\"]{1,
 
 # Vendor key formats, each led by a literal prefix (which is kept, so the reader knows what kind of key
 # it was). A literal start lets the regex engine skip ahead instead of trying every position.
-_KEY_FORMATS = [
-    (prefix, re.compile(r"(?P<head>" + re.escape(prefix) + r")" + tail))
-    for prefix, tail in [
-        ("sk-ant-", r"[A-Za-z0-9_-]{8,1000}"),
+_KEY_FORMAT_LIST = [
+    ("sk-ant-", r"[A-Za-z0-9_-]{8,1000}"),
         ("sk-", r"(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,1000}"),
         *((aws, r"[A-Z0-9]{16}(?![A-Za-z0-9])") for aws in
           ("AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "APKA", "AROA", "ASCA")),
@@ -161,8 +162,24 @@ _KEY_FORMATS = [
         ("ATATT", r"[A-Za-z0-9_=-]{30,500}"), ("lin_api_", r"[A-Za-z0-9]{30,100}"),
         ("sq0atp-", r"[0-9A-Za-z_-]{22,100}"), ("sq0csp-", r"[0-9A-Za-z_-]{40,100}"),
         ("eyJ", r"[A-Za-z0-9_-]{8,4000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{8,4000}"),
-    ]
 ]
+
+
+def _group_key_formats(formats):
+    """Neighbouring prefixes that share a tail and a first letter (the AWS, GitHub, GitLab, Stripe, ... families)
+    become one pattern: one regex scan of the text for a family instead of one substring scan a prefix. A shared
+    first letter keeps the scan a fast literal one (prefixes that start apart would have it test every letter)."""
+    groups = []
+    for prefix, tail in formats:
+        if groups and groups[-1][1] == tail and groups[-1][0][0][0] == prefix[0]:
+            groups[-1][0].append(prefix)
+        else:
+            groups.append(([prefix], tail))
+    return [(tuple(prefixes), re.compile(r"(?P<head>" + "|".join(map(re.escape, prefixes)) + r")" + tail))
+            for prefixes, tail in groups]
+
+
+_KEY_FORMATS = _group_key_formats(_KEY_FORMAT_LIST)
 # Tokens of a known shape without a fixed prefix: a lower-case vendor tag and `_`/`-`, then a long random
 # body (mixed case and digits, or 32+ hex after an `_` tag); Telegram bot tokens; Twilio API keys.
 _TAGGED_TOKEN = re.compile(
@@ -330,19 +347,22 @@ _WORD_THEN_SEPARATOR = {
 }
 
 
-def _redact_keyed(text: str, lowered: str) -> str:
+def _redact_keyed(text: str, lowered: str) -> list[tuple[int, int, str]]:
     edits: list[tuple[int, int, str]] = []
     reversed_text = None
-    for word in _SECRET_WORDS:
+    for word in _SCAN_WORDS:
         if word not in lowered:
             continue
-        scan, covered, at = _WORD_THEN_SEPARATOR[word], 0, 0
+        scan, covered, at = _WORD_THEN_SEPARATOR[word], 0, -1
         while True:
-            found = scan.search(lowered, at)
-            if found is None:
+            # str.find skips to the next occurrence several times faster than the regex engine's literal scan
+            at = lowered.find(word, at + 1)
+            if at == -1:
                 break
-            at = found.start() + 1
-            if found.start() < covered:
+            if at < covered:
+                continue
+            found = scan.match(lowered, at)
+            if found is None:
                 continue
             if reversed_text is None:
                 reversed_text = lowered[::-1]
@@ -366,10 +386,17 @@ def _redact_keyed(text: str, lowered: str) -> str:
                 masked = _mask_value(match.group("value"))
                 if masked is not None:
                     edits.append((match.start("value"), match.end("value"), masked))
-                    covered = at = match.end("value")
+                    covered = match.end("value")
+                    at = covered - 1
+    return edits
+
+
+def _apply_both(text: str, lowered: str, edits: list[tuple[int, int, str]]) -> tuple[str, str]:
+    """The text and its lowercased twin, edited alike."""
     if not edits:
-        return text
-    return _apply(text, edits)
+        return text, lowered
+    edits.sort()
+    return _apply(text, edits), _apply(lowered, [(start, end, _lower(new)) for start, end, new in edits])
 
 
 def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
@@ -392,15 +419,18 @@ _WORD_THEN_LINE_END = {
 }
 
 
-def _redact_next_line(text: str) -> str:
+def _redact_next_line(text: str, lowered: str) -> str:
     """`password: |` and `password:` followed by the value on more-indented lines below."""
     edits = []
-    lowered = _lower(text)
     starts = set()
-    for word in _SECRET_WORDS:
-        if word in lowered:
-            for found in _WORD_THEN_LINE_END[word].finditer(lowered):
-                starts.add(lowered.rfind("\n", 0, found.start()) + 1)
+    for word in _SCAN_WORDS:
+        scan, at = _WORD_THEN_LINE_END[word], lowered.find(word)
+        while at != -1:
+            found = scan.match(lowered, at)
+            if found is not None:
+                starts.add(lowered.rfind("\n", 0, at) + 1)
+                at = found.end() - 1
+            at = lowered.find(word, at + 1)
     for start in sorted(starts):
         match = _NEXT_LINE_KEY.match(text, start)
         if match is None or not _is_secret_name(match.group("name")):
@@ -493,7 +523,7 @@ def _pem(match: re.Match) -> str:
     return match.group("begin") + MASK + end
 
 
-def _client_call(text: str) -> str:
+def _client_call(text: str) -> list[tuple[int, int, str]]:
     """Quoted literals after a bare number in a Redis client constructor's positional arguments."""
     edits = []
     for start in _positions(text, _CLIENT_NAMES, 0):
@@ -515,7 +545,7 @@ def _client_call(text: str) -> str:
             at = arg.end()
             if arg.group(2) == ")":
                 break
-    return _apply(text, edits) if edits else text
+    return edits
 
 
 class _Found:
@@ -541,26 +571,22 @@ def _word_before_at(text: str, at: int) -> bool:
     return at > 0 and (text[at - 1].isalnum() or text[at - 1] in "_:")
 
 
-def _word_before(match, text: str) -> bool:
-    at = match.start()
+def _word_before(at: int, text: str) -> bool:
     return at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_")
 
 
-def _not_after_word(match, text: str) -> bool:
-    at = match.start()
-    return not _word_before(match, text) or (at >= 2 and text[at - 2] == "\\" and text[at - 1] in "nrt")
+def _not_after_word(at: int, text: str) -> bool:
+    return not _word_before(at, text) or (at >= 2 and text[at - 2] == "\\" and text[at - 1] in "nrt")
 
 
-def _prompt_before(match, text: str) -> bool:
+def _prompt_before(at: int, text: str) -> bool:
     """`host:6379> auth pw`: the '>' ends a prompt (a word or a ']' before it)."""
-    at = match.start()
     if text.startswith("redis-cli", at):
         return True
     return at > 0 and (text[at - 1].isalnum() or text[at - 1] in "]_")
 
 
-def _flag_start(match, text: str) -> bool:
-    at = match.start()
+def _flag_start(at: int, text: str) -> bool:
     return at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "_-")
 
 
@@ -568,11 +594,6 @@ def _acl(match: re.Match) -> str:
     return _ACL_SECRET.sub(_head_mask, match.group(0))
 
 
-# (needles, needles_are_lowercase, pattern, replacement, check): a rule runs only when one of its needles is in
-# the text (or in its lowercased form), so the usual tool result pays for a few substring tests, not regex scans.
-# Rules with lowercase needles match the lowercased text (a literal start lets the regex engine skip ahead),
-# and read the values back from the original. `check(match, text)` refuses a match where the text before it
-# says it is not one (a lookbehind would cost the fast literal scan).
 _LINE_START = re.compile(r"(?:^|\n|\\n|\")[ \t]*$")
 _PROMPT_START = re.compile(r"(?:^|\n|\\n|\")[ \t]*(?:[\w.:\[\]-]{1,100}>[ \t]*)?$")
 _LIST_ITEM_START = re.compile(r"(?:^|\n|\\n|\")[ \t]*-[ \t]*\\?[\"']?$")
@@ -580,35 +601,36 @@ _LIST_ITEM_START = re.compile(r"(?:^|\n|\\n|\")[ \t]*-[ \t]*\\?[\"']?$")
 
 def _after(context: re.Pattern):
     """A check that the text between the line start and the match fits `context` (a config line, a prompt)."""
-    def check(match, text: str) -> bool:
-        at = match.start()
+    def check(at: int, text: str) -> bool:
         return context.search(text, max(0, at - 120), at) is not None or context.search(text[max(0, at - 120):at]) is not None
     return check
 
 
 _QUERY_NEEDLES = tuple(mark + name + "=" for name in _QUERY_NAMES for mark in "?&")
 # (needles, lowercase, anchor, pattern, replacement, check). A rule runs only where one of its needles occurs;
-# `anchor` is where its match starts: at the needle (an int: that many characters before it), or "scan" (the
+# `anchor` is where its match starts: at the needle (an int: that many characters before it; a tuple: each of
+# those), at the start of the needle's line ("line"), or "scan" (the
 # whole text, for patterns that start with a rare literal of their own). Rules with lowercase needles match
-# the lowercased text and read the values back from the original. `check(match, text)` refuses a match that
-# the text before it rules out (a lookbehind there would cost the regex engine's fast literal scan).
+# the lowercased text and read the values back from the original. `check(start, text)` refuses a match that
+# the text before it rules out (a lookbehind there would cost the regex engine's fast literal scan); an anchored
+# rule checks before it matches, so a refused start costs nothing however long its match would have been.
 _RULES = [
-    (("-----begin",), True, "scan", _PEM, _pem, None),
-    (("private-lines", "private-mac"), True, "scan", _PPK, _head_mask, None),
-    (("://",), False, "scan", _URL_PASSWORD, _head_mask, None),
+    (("-----begin",), True, 0, _PEM, _pem, None),
+    (("private-lines", "private-mac"), True, 0, _PPK, _head_mask, None),
+    (("://",), False, 0, _URL_PASSWORD, _head_mask, None),
     (("redis://", "rediss://", "redis+sentinel://", "rediss+sentinel://"), False, 0, _REDIS_URL_LONE_SECRET, _head_mask, _not_after_word),
     (("hooks.slack.com/", "discord.com/api/webhooks/", "discordapp.com/api/webhooks/", ".webhook.office.com/"), True, 0,
      _WEBHOOK_URL, _head_mask, None),
-    (("?", "&"), True, "scan", _QUERY_SECRET, _head_mask, None),
+    (("?", "&"), True, "scan", _QUERY_SECRET, _head_mask, None),  # not anchored: minified code has a '?' a line
     (("requirepass", "masterauth", "tls-key-file-pass", "tls-client-key-file-pass", "sentinel-pass", "primaryauth", "sentinel"),
      True, 0, _REDIS_DIRECTIVE, _directive, _not_after_word),
-    (("--requirepass", "--masterauth"), True, "scan", _REDIS_DIRECTIVE_LIST, _head_value, _after(_LIST_ITEM_START)),
-    ((".auth(", "->auth(", "::auth(", "setpassword(", "set_password(", "withpassword(", "with_password(", ".password(",
-      "setpass(", "set_pass(", "withpass("), True, 0, _SECRET_CALL, _head_value, None),
+    (("--requirepass", "--masterauth"), True, 0, _REDIS_DIRECTIVE_LIST, _head_value, _after(_LIST_ITEM_START)),
+    # .auth( ->auth( ::auth( set[_]pass[word]( with[_]pass[word]( .password(: found by what they end in.
+    (("auth(", "pass(", "password("), True, (1, 2, 3, 4, 5), _SECRET_CALL, _head_value, None),
     (("password>", "passwd>", "secret>", "token>", "apikey>", "api-key>", "api_key>", "passphrase>"), True, "scan",
      _XML_ELEMENT, _head_mask, None),
     (("name=", "name =", "key=", "key ="), True, 0, _XML_PROPERTY, _head_value, _not_after_word),
-    (("AUTH ", "AUTH\t"), False, "scan", _AUTH_COMMAND, _head_mask, _after(_PROMPT_START)),
+    (("AUTH ", "AUTH\t"), False, 0, _AUTH_COMMAND, _head_mask, _after(_PROMPT_START)),
     (("> auth", ">auth"), True, 0, _AUTH_INLINE, _head_mask, _prompt_before),
     ((" auth ", " auth\t"), True, "scan", _AUTH_REDIS_CLI, _head_mask, None),
     (("hello 2 auth", "hello 3 auth", "auth2", "migrate"), True, 0, _AUTH_IN_COMMAND, _head_mask, _not_after_word),
@@ -618,25 +640,62 @@ _RULES = [
     ((" -a ", " -a\t", "--pass"), False, "scan", _REDIS_CLI_QUOTED_PASSWORD, _head_value, None),
     (("--",), True, "scan", _FLAG_SECRET, _head_mask, _flag_start),
     (("acl setuser",), True, "scan", _ACL_SETUSER, _acl, None),
-    (("user ", "user\t"), True, "scan", _ACL_LINE, _acl, _after(_LINE_START)),
+    (("user ", "user\t"), True, 0, _ACL_LINE, _acl, _after(_LINE_START)),
     (("machine", "default"), True, 0, _NETRC, _head_mask, _not_after_word),
     ((":*:", ":5432:", ":5433:", ":3306:", ":6379:"), False, "line", _PGPASS, _head_mask, None),
-    (("authorization",), True, "scan", _AUTH_HEADER, _head_mask, _not_after_word),
-    (("bearer",), True, "scan", _BEARER, _head_mask, None),
+    (("authorization",), True, 0, _AUTH_HEADER, _head_mask, _not_after_word),
+    (("bearer",), True, 0, _BEARER, _head_mask, None),
 ]
 
 
-def _positions(haystack: str, needles: tuple[str, ...], anchor) -> list[int]:
+def _positions(haystack: str, needles: tuple[str, ...], anchor, lowered: str | None = None,
+               cores: dict | None = None) -> list[int]:
+    """Where the rule's matches may start: each needle's occurrences, less `anchor` (a count, or several to try).
+    With `cores` (a cache for one lowercased text), a needle holding a common core ("auth", "pass", "://", ...)
+    is found among that core's occurrences, so a dozen needles cost one scan of the text instead of a dozen."""
     found = set()
-    for needle in needles:
-        at = haystack.find(needle)
-        while at != -1:
+    backs = anchor if isinstance(anchor, tuple) else (anchor,)
+    for needle in _own_needles(needles):
+        core, offset = _core_of(needle)
+        if core is not None and cores is not None:
+            hits = cores.get(core)
+            if hits is None:
+                hits = cores[core] = _find_all(lowered, core)
+            occurrences = [at - offset for at in hits if at >= offset and haystack.startswith(needle, at - offset)]
+        else:
+            occurrences = _find_all(haystack, needle)
+        for at in occurrences:
             if anchor == "line":
                 found.add(haystack.rfind("\n", 0, at) + 1)
             else:
-                found.add(at - anchor)
-            at = haystack.find(needle, at + 1)
+                found.update(at - back for back in backs)
     return sorted(p for p in found if p >= 0)
+
+
+def _find_all(haystack: str, needle: str) -> list[int]:
+    found, at = [], haystack.find(needle)
+    while at != -1:
+        found.append(at)
+        at = haystack.find(needle, at + 1)
+    return found
+
+
+_CORES = ("auth", "pass", "://", "hook", "user", "name", "private-")
+
+
+@functools.lru_cache(maxsize=None)
+def _core_of(needle: str) -> tuple[str | None, int]:
+    lowered = needle.lower()
+    for core in _CORES:
+        if core in lowered:
+            return core, lowered.find(core)
+    return None, 0
+
+
+@functools.lru_cache(maxsize=None)
+def _own_needles(needles: tuple[str, ...]) -> tuple[str, ...]:
+    """The needles less those that start with another one (found at the same places already)."""
+    return tuple(n for n in needles if not any(n != other and n.startswith(other) for other in needles))
 
 
 _keep_lines = False
@@ -648,12 +707,14 @@ def _mask_lines(original: str) -> str:
                      for line in original.split("\n"))
 
 
-def _run_rule(rule, text: str, lowered: str) -> tuple[str, str]:
-    """The text (and its lowercased twin, edited alike) with the rule's matches replaced."""
+def _rule_edits(rule, text: str, lowered: str, spans: list[tuple[int, int]], cores: dict | None = None
+                ) -> list[tuple[int, int, str]]:
+    """The rule's matches in the text, as (start, end, replacement), in order and apart. `spans` gets the
+    span of every match the rule judged, masked or not."""
     needles, lower, anchor, pattern, replace, check = rule
     haystack = lowered if lower else text
-    positions = None if anchor == "scan" else iter(_positions(haystack, needles, anchor))
-    pieces, lowered_pieces, done, at = [], [], 0, 0
+    positions = None if anchor == "scan" else iter(_positions(haystack, needles, anchor, lowered, cores))
+    edits, done, at = [], 0, 0
     while True:
         if positions is None:  # the regex engine finds the literal start itself, in C
             found = pattern.search(haystack, at)
@@ -664,27 +725,81 @@ def _run_rule(rule, text: str, lowered: str) -> tuple[str, str]:
             at = next(positions, None)
             if at is None:
                 break
-            if at < done:
+            if at < done or (check is not None and not check(at, text)):
                 continue
             found = pattern.match(haystack, at)
             if found is None:
                 continue
         match = found if haystack is text else _Found(found, text)
-        if check is not None and not check(match, text):
+        if positions is None and check is not None and not check(found.start(), text):
             continue
         new = replace(match)
+        spans.append((found.start(), found.end()))
         at = max(at, found.end())
         if _keep_lines and new.count("\n") != match.group(0).count("\n"):
             new = _mask_lines(match.group(0))
-        if new != match.group(0):
-            pieces += (text[done:match.start()], new)
-            lowered_pieces += (lowered[done:match.start()], _lower(new))
+        old = match.group(0)
+        if new != old:
+            # Only the part that changes is an edit (the head a rule keeps is not), so rules whose matches
+            # share text (`redis-cli -a requirepass X`) each mask their own value.
+            head = _common_prefix(old, new)
+            tail = _common_suffix(old, new, min(len(old), len(new)) - head)
+            edits.append((match.start() + head, found.end() - tail, new[head:len(new) - tail]))
             done = found.end()
-    if not pieces:
-        return text, lowered
-    pieces.append(text[done:])
-    lowered_pieces.append(lowered[done:])
-    return "".join(pieces), "".join(lowered_pieces)
+    return edits
+
+
+def _common_prefix(a: str, b: str) -> int:
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # halving with C-speed slice compares: long matches (an ACL line) cost no Python loop
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle:] == b[len(b) - middle:]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _run_rules(text: str, lowered: str) -> tuple[str, str]:
+    """Every rule of _RULES in turn, each seeing the text as the rules before it left it. Their edits are
+    gathered and made at once (two joins, not two a rule); only a rule that judged a match touching an edit
+    still pending gets the text with those edits made first, and is run again on it."""
+    pending: list[tuple[int, int, str]] = []
+    starts: list[int] = []
+    cores: dict = {}
+    for rule in _RULES:
+        needles, lower, anchor = rule[0], rule[1], rule[2]
+        haystack = lowered if lower else text
+        if anchor == "scan" and not any(needle in haystack for needle in needles):
+            continue  # (an anchored rule finds its needles' positions anyway)
+        spans: list[tuple[int, int]] = []
+        edits = _rule_edits(rule, text, lowered, spans, cores)
+        if pending and any(_touches(starts, pending, start, end) for start, end in spans):
+            text, lowered = _apply_both(text, lowered, pending)
+            pending, starts, cores = [], [], {}
+            edits = _rule_edits(rule, text, lowered, [], cores)
+        for edit in edits:
+            at = bisect.bisect_right(starts, edit[0])
+            pending.insert(at, edit)
+            starts.insert(at, edit[0])
+    return _apply_both(text, lowered, pending)
+
+
+def _touches(starts: list[int], edits: list[tuple[int, int, str]], start: int, end: int) -> bool:
+    """Whether [start, end] meets one of the sorted, disjoint edits."""
+    at = bisect.bisect_right(starts, end)
+    return at > 0 and edits[at - 1][1] >= start
 
 
 def _lower(text: str) -> str:
@@ -776,29 +891,44 @@ def redact(text: str, keep_lines: bool = False) -> str:
         _keep_lines = False
 
 
+def _key_edits(pattern: re.Pattern, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    edits, at = [], 0
+    while True:
+        match = pattern.search(text, at)
+        if match is None:
+            return edits
+        spans.append(match.span())
+        new = _key_format(match)
+        if new != match.group(0):
+            edits.append((match.start() + len(match.group("head")), match.end(), new[len(match.group("head")):]))
+            at = match.end()
+        else:
+            at = match.start() + 1
+
+
 def _redact(text: str) -> str:
-    lowered = _lower(text)
-    for rule in _RULES:
-        needles, lower = rule[0], rule[1]
-        haystack = lowered if lower else text
-        if any(needle in haystack for needle in needles):
-            text, lowered = _run_rule(rule, text, lowered)
+    text, lowered = _run_rules(text, _lower(text))
     if "redis" in lowered or "jedis" in lowered or "sentinel" in lowered:
-        text = _client_call(text)
-    text = _redact_keyed(text, lowered)
+        text, lowered = _apply_both(text, lowered, _client_call(text))
+    text, lowered = _apply_both(text, lowered, _redact_keyed(text, lowered))
     if ":\n" in text or ": |" in text or ": >" in text or ":\r\n" in text:
-        text = _redact_next_line(text)
-    for prefix, pattern in _KEY_FORMATS:
-        if prefix in text:
-            edits = []
-            for at in _positions(text, (prefix,), 0):
-                match = pattern.match(text, at)
-                if match and (not edits or at >= edits[-1][1]):
-                    new = _key_format(match)
-                    if new != match.group(0):
-                        edits.append((at, match.end(), new))
-            if edits:
-                text = _apply(text, edits)
+        text = _redact_next_line(text, lowered)
+    pending: list[tuple[int, int, str]] = []
+    starts: list[int] = []
+    for prefixes, pattern in _KEY_FORMATS:  # edits made at once, as in _run_rules
+        if len(prefixes) == 1 and prefixes[0] not in text:
+            continue
+        spans: list[tuple[int, int]] = []
+        edits = _key_edits(pattern, text, spans)
+        if pending and any(_touches(starts, pending, start, end) for start, end in spans):
+            text, pending, starts = _apply(text, pending), [], []
+            edits = _key_edits(pattern, text, [])
+        for edit in edits:
+            at = bisect.bisect_right(starts, edit[0])
+            pending.insert(at, edit)
+            starts.insert(at, edit[0])
+    if pending:
+        text = _apply(text, pending)
     for needle, pattern, back in ((":AA", _TELEGRAM, 10), ("SK", _TWILIO, 0)):
         if needle in text:
             edits = []

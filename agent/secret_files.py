@@ -222,10 +222,10 @@ class _ViewCache:
 
     def get(self, key):
         with self._lock:
-            if key in self._entries:
+            value = self._entries.get(key, KeyError)
+            if value is not KeyError:
                 self._entries.move_to_end(key)
-                return self._entries[key]
-        return KeyError
+            return value
 
     def put(self, key, value) -> None:
         with self._lock:
@@ -240,11 +240,19 @@ _cache = _ViewCache()
 def masked_bytes(path: str | os.PathLike, literals: tuple[str, ...] = (), info: os.stat_result | None = None) -> bytes | None:
     """The masked content of a regular file, or None when nothing in it is masked (or it cannot be read).
     Binary credential files become a one-line note."""
+    return file_facts(path, literals, info)[0]
+
+
+def file_facts(path: str | os.PathLike, literals: tuple[str, ...] = (),
+               info: os.stat_result | None = None) -> tuple[bytes | None, bool | None]:
+    """(masked view as masked_bytes gives it, whether the file holds a NUL byte: None when it was not read),
+    from one stat and the cache."""
     try:
         info = info or os.stat(path)
     except OSError:
-        return None
-    key = (os.fspath(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, literals)
+        return None, None
+    key = (path if isinstance(path, str) else os.fspath(path), info.st_dev, info.st_ino, info.st_size,
+           info.st_mtime_ns, literals)
     cached = _cache.get(key)
     if cached is not KeyError:
         return cached
@@ -253,26 +261,27 @@ def masked_bytes(path: str | os.PathLike, literals: tuple[str, ...] = (), info: 
     return result
 
 
-def _compute(path, info: os.stat_result, literals: tuple[str, ...]) -> bytes | None:
+def _compute(path, info: os.stat_result, literals: tuple[str, ...]) -> tuple[bytes | None, bool | None]:
     kind = credential_kind(path)
     if info.st_size > MAX_VIEW_BYTES:
-        return note_for(path, info.st_size).encode() if kind else None
+        return (note_for(path, info.st_size).encode() if kind else None), None
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_VIEW_BYTES + 1)
     except OSError:
-        return note_for(path, info.st_size).encode() if kind else None
+        return (note_for(path, info.st_size).encode() if kind else None), None
+    nul = b"\x00" in data
     if kind is None:
         kind = credential_kind(path, data[:_SNIFF])
-    if b"\x00" in data[:8192]:
-        return note_for(path, len(data)).encode() if kind else None
+    if nul and b"\x00" in data[:8192]:
+        return (note_for(path, len(data)).encode() if kind else None), nul
     if kind is None and not _may_hold_secret(data, literals):
-        return None  # no rule's needle, no long token, no session secret: nothing to mask
+        return None, nul  # no rule's needle, no long token, no session secret: nothing to mask
     text = data.decode("utf-8", errors="surrogateescape")
     masked = mask_text(text, kind, literals)
     if masked == text:
-        return None
-    return masked.encode("utf-8", errors="surrogateescape")
+        return None, nul
+    return masked.encode("utf-8", errors="surrogateescape"), nul
 
 
 # ------------------------------------------------------------------ masked copies for the Bash sandbox

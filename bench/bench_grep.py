@@ -59,9 +59,9 @@ def recorded_argv(ctx: ToolContext, tools: dict, arguments: dict) -> list[str]:
     seen = []
     original = grep.RipgrepRun.start.__func__
 
-    def spy(cls, args, cwd, time_limit, output_limit=None):
+    def spy(cls, args, cwd, time_limit, output_limit=None, stdin=None):
         seen.append(([grep.ripgrep_binary(), *args], cwd))
-        return original(cls, args, cwd, time_limit, output_limit)
+        return original(cls, args, cwd, time_limit, output_limit, stdin)
 
     grep.RipgrepRun.start = classmethod(spy)
     try:

@@ -19,13 +19,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ask_redis.redact import MASK
-from ask_redis.secret_files import masked_bytes
+from ask_redis.secret_files import file_facts
 from ask_redis.tools import Tool, ToolContext, ToolError, session_secrets
 from ask_redis.tools.read import SNIFF_BYTES  # Read refuses a NUL in these first bytes, leaves out later ones
 from ask_redis.tools.workspace import Confinement, open_checked, plain_optional_schema, relative, reopen, resolve
 
 TIME_LIMIT_SECONDS = 20.0
-BINARY_PROBE_SECONDS = 2.0
 # ripgrep output beyond this is not read (the search stops, and the result says so).
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 DEFAULT_HEAD_LIMIT = 250
@@ -167,8 +166,9 @@ class RipgrepRun:
             os.close(directory)
         return cls(process, time.monotonic() + time_limit, MAX_OUTPUT_BYTES if output_limit is None else output_limit)
 
-    def finish(self) -> "RipgrepResult":
-        """Collect the output until ripgrep exits, the deadline passes or the output limit is reached."""
+    def finish(self, on_output=None) -> "RipgrepResult":
+        """Collect the output until ripgrep exits, the deadline passes or the output limit is reached.
+        `on_output(out)` is called with the output so far each time more arrives."""
         process = self.process
         out, err = bytearray(), bytearray()
         timed_out = cut = False
@@ -189,6 +189,8 @@ class RipgrepRun:
                     if len(out) > self.output_limit:
                         cut = True
                         break
+                    if on_output is not None and key.data is out:
+                        on_output(out)
         if timed_out or cut:
             process.kill()
         returncode = process.wait()
@@ -323,6 +325,7 @@ class Grep(Tool):
             filters.append("-i")
         if input.multiline:
             filters += ["-U", "--multiline-dotall"]
+        plain_filters = list(filters)
         if input.type:
             filters += ["--type", input.type]
         recheck_ignored = False
@@ -345,10 +348,12 @@ class Grep(Tool):
                     mode_args += [flag, str(value)]
         query = ["--regexp", input.pattern, *targets]
 
-        search = RipgrepRun.start([*filters, *mode_args, *query], cwd, TIME_LIMIT_SECONDS, stdin=file and file[0])
-        # ripgrep stops reading a file at its first NUL byte (binary); which files match past one is asked alongside.
-        binary = None if file else RipgrepRun.start([*filters, "--binary", "--files-with-matches", "--null", *query], cwd,
-                                                    BINARY_PROBE_SECONDS)
+        # One search, with --binary: ripgrep reads on past a NUL byte, so the files it would stop reading (and
+        # that match only past the NUL) are found in the same pass. Those few files holding a NUL get ripgrep's
+        # usual answer from a second search limited to them (see _files_with_nul).
+        binary = [] if file else ["--binary"]
+        search = RipgrepRun.start([*filters, *mode_args, *binary, *query], cwd, TIME_LIMIT_SECONDS,
+                                  stdin=file and file[0])
         allowed = None
         recheck_ignored = recheck_ignored and file is None  # a file named as path is searched even if ignored
         if recheck_ignored:
@@ -356,7 +361,9 @@ class Grep(Tool):
             # ignore rules allow (same type filter, no glob) alongside the search.
             type_args = ["--type", input.type] if input.type else []
             listing = RipgrepRun.start([*COMMON_FLAGS, *type_args, "--files", "--null", *targets], cwd, TIME_LIMIT_SECONDS)
-        result = search.finish()
+        literals = tuple(session_secrets(ctx))
+        facts = _FileFacts(cwd, literals, mode)
+        result = search.finish(None if file else facts.prefetch)
         if file is not None:  # read as stdin: named as ripgrep names a file it is given
             result.out = result.out.replace(b"<stdin>\0", os.fsencode(file[1]) + b"\0")
         if recheck_ignored:
@@ -364,7 +371,12 @@ class Grep(Tool):
         if result.returncode == 2 and not result.out and result.complete:
             raise ToolError(f"ripgrep: {result.error_message()}")
 
-        result.out = _search_masked_views(result.out, mode, cwd, input, tuple(session_secrets(ctx)))
+        root = Confinement(ctx.workspace.resolve())
+        cut_notes = []
+        if file is None:
+            result.out, cut = _files_with_nul(result.out, mode, cwd, facts, [*plain_filters, *mode_args, *query])
+            cut_notes = _cut_by_binary(cut, cwd, prefix, root)
+        result.out = _search_masked_views(result.out, mode, facts, input)
 
         notes = []
         stopped = result.stopped_note(TIME_LIMIT_SECONDS)
@@ -373,9 +385,7 @@ class Grep(Tool):
         if result.returncode == 2 and result.out:
             notes.append(f"some files could not be searched: {result.error_message().splitlines()[0]}")
 
-        root = Confinement(ctx.workspace.resolve())
-        if binary is not None:
-            notes += _cut_by_binary(binary.finish(), result, mode, cwd, prefix, root)
+        notes += cut_notes
         if mode == "content":
             notes += _binary_matches(result, prefix, file)
             body, total = _content(result, prefix, allowed, input, root)
@@ -386,7 +396,7 @@ class Grep(Tool):
 
         if total == 0:
             probe = ["--no-ignore", *filters, "--files-with-matches", "--null", *query]
-            return _nothing_found(probe, cwd, prefix, notes, input, tuple(session_secrets(ctx)))
+            return _nothing_found(probe, cwd, prefix, notes, input, facts)
         header = 1 if mode != "content" else 0
         kept = _fit(body, header)
         if kept < len(body):
@@ -399,19 +409,83 @@ class Grep(Tool):
         return text
 
 
-def _matched_paths(result: RipgrepResult, mode: str) -> set[bytes]:
+class _FileFacts:
+    """file_facts (masked view, NUL byte) of the paths ripgrep printed, relative to `cwd`: one stat each per call."""
+
+    def __init__(self, cwd: Path, literals: tuple[str, ...], mode: str):
+        self._base, self._literals, self._seen = os.fsencode(cwd) + b"/", literals, {}
+        self._mode, self._done = mode, 0
+        self._end = {"files_with_matches": b"\0", "count": b"\n"}.get(mode, b"\n\n")
+
+    def prefetch(self, out: bytearray) -> None:
+        """Look up the files of the entries ripgrep has finished printing, while it searches on."""
+        end = out.rfind(self._end)
+        if end <= self._done:
+            return
+        for entry in bytes(out[self._done:end]).split(self._end):
+            path = entry if self._mode == "files_with_matches" else entry.partition(b"\0")[0] if b"\0" in entry else b""
+            if path and self._mode == "content" and b"\n" in path:
+                continue
+            if path:
+                self.get(path)
+        self._done = end + len(self._end)
+
+    def get(self, path: bytes) -> tuple[bytes | None, bool | None]:
+        found = self._seen.get(path)
+        if found is None:
+            found = self._seen[path] = file_facts(os.fsdecode(self._base + path), self._literals)
+        return found
+
+
+_BINARY_BLOCK = re.compile(rb"([^\n]*): binary file matches \(found ")
+
+
+def _split_entries(out: bytes, mode: str) -> tuple[list[tuple[bytes, bytes]], bytes, bytes]:
+    """ripgrep's output as (path, entry) pairs, the separator that ends each entry, and an unfinished tail."""
+    if mode == "content":
+        entries = []
+        for block in (out.rstrip(b"\n").split(b"\n\n") if out.strip() else []):
+            path, nul, _ = block.partition(b"\0")
+            if not nul:
+                marker = _BINARY_BLOCK.match(block)
+                path = marker.group(1) if marker else b""
+            entries.append((path, block))
+        return entries, b"\n\n", b""
+    separator = b"\0" if mode == "files_with_matches" else b"\n"
+    parts = out.split(separator)
+    tail = parts.pop()
     if mode == "files_with_matches":
-        return set(result.entries(b"\0"))
-    if mode == "count":
-        return {path for path, _ in _COUNT_ROW.findall(result.out)}
-    return {block.partition(b"\0")[0] for block in result.out.split(b"\n\n") if b"\0" in block}
+        return [(part, part) for part in parts], separator, tail
+    return [(part.rpartition(b"\0")[0], part) for part in parts], separator, tail
 
 
-def _cut_by_binary(probe: RipgrepResult, result: RipgrepResult, mode: str, cwd: Path, prefix: str,
-                   root: Confinement) -> list[str]:
+def _files_with_nul(out: bytes, mode: str, cwd: Path, facts: _FileFacts, args: list[str]) -> tuple[bytes, list[bytes]]:
+    """The output of a --binary search made ripgrep's usual one, and the files that match only past a NUL byte.
+
+    Without --binary ripgrep stops reading a file at its first NUL byte. The files of the output that hold one
+    (or that it names as binary) are searched again without --binary, limited to them by globs, and their
+    entries replaced by what that search prints."""
+    entries, separator, tail = _split_entries(out, mode)
+    holding = {path for path, entry in entries
+               if path and (facts.get(path)[1] is not False or (mode == "content" and b"\0" not in entry.partition(b"\n")[0]))}
+    if not holding:
+        return out, []
+    globs = [arg for path in sorted(holding) for arg in ("--glob", "/" + _GLOB_SPECIAL.sub(r"\\\g<0>", os.fsdecode(path)))]
+    again = RipgrepRun.start([*globs, *args], cwd, TIME_LIMIT_SECONDS).finish()
+    usual, _, _ = _split_entries(again.out, mode)
+    usual = [(path, entry) for path, entry in usual if path in holding]
+    listed = {path for path, entry in usual if mode != "content" or b"\0" in entry}
+    kept = [entry for path, entry in entries if path not in holding] + [entry for _, entry in usual]
+    rebuilt = b"".join(entry + separator for entry in kept) + tail
+    return rebuilt, sorted(holding - listed)
+
+
+_GLOB_SPECIAL = re.compile(r"[\\*?\[\]{}]")
+
+
+def _cut_by_binary(found: list[bytes], cwd: Path, prefix: str, root: Confinement) -> list[str]:
     """A note naming the files that look like text (no NUL in their first 8 KB, as Read checks) but match only
     past a NUL byte, where ripgrep stopped reading them as binary."""
-    found = sorted(set(probe.entries(b"\0")) - _matched_paths(result, mode))
     cut = []
     for path in found[:200]:
         shown = prefix + _decode(path)
@@ -456,7 +530,7 @@ _OMITTED = b" [... omitted end of long line]"
 _MASK_BYTES = MASK.encode()
 
 
-def _search_masked_views(out: bytes, mode: str, cwd: Path, input: GrepInput, literals: tuple[str, ...]) -> bytes:
+def _search_masked_views(out: bytes, mode: str, facts: _FileFacts, input: GrepInput) -> bytes:
     """ripgrep's output with every file that has a masked view searched again in that view.
 
     A file's secrets are masked before it is searched, and a match that overlaps a mask is no match, so a
@@ -466,7 +540,7 @@ def _search_masked_views(out: bytes, mode: str, cwd: Path, input: GrepInput, lit
         rebuilt, changed = [], False
         for block in blocks:
             path, nul, _ = block.partition(b"\0")
-            view = masked_bytes(cwd / os.fsdecode(path), literals) if nul else None
+            view = facts.get(path)[0] if nul else None
             if view is None:
                 rebuilt.append(block)
                 continue
@@ -483,7 +557,7 @@ def _search_masked_views(out: bytes, mode: str, cwd: Path, input: GrepInput, lit
     kept, changed = [], False
     for entry in entries:
         path = entry if mode == "files_with_matches" else entry.rpartition(b"\0")[0]
-        view = masked_bytes(cwd / os.fsdecode(path), literals)
+        view = facts.get(path)[0]
         if view is None:
             kept.append(entry)
             continue
@@ -564,12 +638,12 @@ def _fit(lines: list[str], header: int) -> int:
 
 
 def _nothing_found(probe: list[str], cwd: Path, prefix: str, notes: list[str], input: GrepInput,
-                   literals: tuple[str, ...]) -> str:
+                   facts: _FileFacts) -> str:
     text = f"No matches found (hidden files were searched; VCS directories and files ignored by {IGNORE_RULES} were skipped)"
     # How many ignored files would have matched: a short second search without the ignore rules (in the
     # masked views too: a file whose only match is inside a secret does not match).
     found = RipgrepRun.start(probe, cwd, min(2.0, TIME_LIMIT_SECONDS)).finish()
-    found.out = _search_masked_views(found.out, "files_with_matches", cwd, input, literals)
+    found.out = _search_masked_views(found.out, "files_with_matches", facts, input)
     ignored = sorted(found.entries(b"\0"))
     if ignored:
         more = "" if found.complete else "+"
