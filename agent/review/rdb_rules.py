@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +125,7 @@ def analyze(path: str | os.PathLike, *, limits: dict[str, int] | None = None, se
     freq_counts = [0] * len(FREQ_BUCKETS)
     idle_no_ttl: dict[str, int] = {}
     top_memory: list = []
+    order = itertools.count()  # a damaged file can repeat a key: the tie never reaches the dicts
     top_length: dict[str, list] = {}
     big: dict[str, int] = {}
     field_ttl_keys = field_ttls = expired = no_ttl = keys = 0
@@ -205,7 +207,7 @@ def analyze(path: str | os.PathLike, *, limits: dict[str, int] | None = None, se
         if memory > memory_floor:
             info = {"node": f"db{e.db}", "type": kind, "memory": memory, "serialized": e.size, "length": length,
                     "encoding": encoding, "pttl": pttl}
-            (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, key, info))
+            (heapq.heappush if len(top_memory) < top else heapq.heapreplace)(top_memory, (memory, key, next(order), info))
             memory_floor = top_memory[0][0] if len(top_memory) >= top else -1
         if length is None:
             continue
@@ -213,7 +215,7 @@ def analyze(path: str | os.PathLike, *, limits: dict[str, int] | None = None, se
             heap = top_length.setdefault(kind, [])
             info = {"node": f"db{e.db}", "type": kind, "memory": memory, "serialized": e.size, "length": length,
                     "encoding": encoding, "pttl": pttl}
-            (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, key, info))
+            (heapq.heappush if len(heap) < top else heapq.heapreplace)(heap, (length, key, next(order), info))
             length_floor[kind] = heap[0][0] if len(heap) >= top else -1
         if kind == "string":
             if length > BIG_STRING:
@@ -246,7 +248,7 @@ def analyze(path: str | os.PathLike, *, limits: dict[str, int] | None = None, se
                     found.append((length, e.max_element, memory))
 
     def described(rows: list) -> list[dict[str, Any]]:
-        return [dict(info, key=key.decode("utf-8", "backslashreplace")) for _, key, info in sorted(rows, reverse=True)]
+        return [dict(info, key=key.decode("utf-8", "backslashreplace")) for _, key, _, info in sorted(rows, reverse=True)]
 
     by_kind: dict[str, dict[str, int]] = {}
     for (kind, encoding), count in sorted(encodings.items()):
