@@ -264,8 +264,8 @@ def prompt_session(state: ReplState) -> Any:
         text = buffer.text
         if not text.strip():
             return
+        state.submit(text)  # first: the history file is written while the turn starts
         buffer.reset(append_to_history=True)
-        state.submit(text)
 
     @keys.add("escape", "enter", filter=typing)
     @keys.add("c-j", filter=typing)
@@ -501,7 +501,7 @@ class Opened:
                         continue
                     state.busy = True
                     try:
-                        out.ansi(user_line(text))
+                        screen.print_ansi(user_line(text), wait=False)  # the request goes out while it is drawn
                         if not chat.handle(text):
                             break
                     finally:
