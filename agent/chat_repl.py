@@ -237,7 +237,7 @@ def completer(state: ReplState) -> Any:
 def prompt_session(state: ReplState) -> Any:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.filters import Condition, is_searching
-    from prompt_toolkit.formatted_text import ANSI
+    from prompt_toolkit.formatted_text import ANSI, FormattedText, to_formatted_text
     from prompt_toolkit.history import FileHistory, InMemoryHistory
     from prompt_toolkit.key_binding import KeyBindings
 
@@ -313,13 +313,26 @@ def prompt_session(state: ReplState) -> Any:
         if state.chat is not None:
             slash.run(state.chat, "/last")
 
+    shown: dict[str, Any] = {"text": None}
+
     def message() -> Any:
         live = screen.live
         text = live.render(screen.width()) if live is not None else ""
         for queued in screen.queued:
             first = queued.strip().splitlines()[0] if queued.strip() else ""
             text += _dim(f"queued: {first[: screen.width() - 12]}") + "\n"
-        return ANSI(text + "\x1b[1m> \x1b[0m")
+        text += "\x1b[1m> \x1b[0m"
+        # prompt-toolkit asks for the message about ten times a frame and splits it into lines each time: it is
+        # parsed once per change, into runs of one style (its ANSI parser gives one fragment per character)
+        if shown["text"] != text:
+            runs: list[tuple[str, str]] = []
+            for style, chars, *_ in to_formatted_text(ANSI(text)):
+                if runs and runs[-1][0] == style:
+                    runs[-1] = (style, runs[-1][1] + chars)
+                else:
+                    runs.append((style, chars))
+            shown.update(text=text, fragments=FormattedText(runs))
+        return shown["fragments"]
 
     def toolbar() -> Any:
         chat = state.chat

@@ -142,11 +142,10 @@ def first_token(runs: int) -> tuple[float, float]:
                     began = time.monotonic()
                     run.send(f"question {n}\r".encode() if terminal else f"question {n}\n".encode())
                     seen = run.wait_for(b"FIRSTWORD")
-                    run.mark()
-                    run.wait_for(b"LASTWORD")
+                    run.wait_for(b"LASTWORD")  # from the same mark: both may come in one read
                     if terminal:
-                        run.mark()
-                        run.wait_for(b"/help")  # the toolbar of an idle chat: the turn is over
+                        run.seen = run.output.index(b"LASTWORD", run.seen)
+                        run.wait_for(b"/help")  # the toolbar of an idle chat, after the answer: the turn is over
                     if n:  # the first one warms the connection
                         times[terminal].append((seen - began) * 1000)
             finally:
