@@ -118,9 +118,10 @@ class Screen:
         if self.running:
             self.app.invalidate()  # thread-safe: it only schedules a redraw
 
-    def print_ansi(self, text: str, then: Any = None) -> None:
+    def print_ansi(self, text: str, then: Any = None, wait: bool = True) -> None:
         """Print `text` (ANSI) above the input line; `then()` runs before the line is drawn again, so a change to
-        the live region and the printed text appear in one frame. Blocks until it is on the screen."""
+        the live region and the printed text appear in one frame. Blocks until it is on the screen, unless `wait`
+        is False (then nothing else may depend on it: prints still appear in the order they were asked for)."""
         import threading
 
         text = text if text.endswith("\n") else text + "\n"
@@ -132,6 +133,13 @@ class Screen:
             return
         if threading.get_ident() == self.thread_id:
             self._above(text, then)
+            return
+        if not wait and then is None:
+            try:
+                self.loop.call_soon_threadsafe(self._above, text, None)
+            except RuntimeError:  # the loop closed in the meantime: print plainly
+                self.stdout.write(text)
+                self.stdout.flush()
             return
         import signal
 

@@ -6,6 +6,10 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ask_redis.config import Settings
 
 SUBCOMMANDS = {
     "review": ("ask_redis.review.run", "run the expert's checks without a model (static + live)"),
@@ -108,10 +112,10 @@ def setup_logging(verbose: bool) -> None:
     """Tool crashes are logged; only --verbose shows them (redacted), so no traceback reaches a user otherwise."""
     import logging
 
-    from ask_redis.redact import redact
-
     class Redact(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
+            from ask_redis.redact import redact  # only once something is logged: chat's first frame does not wait
+
             record.msg, record.args = redact(record.getMessage()), None
             if record.exc_info:
                 record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
@@ -126,36 +130,55 @@ def setup_logging(verbose: bool) -> None:
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-def settings_from(args: argparse.Namespace):
-    from ask_redis.config import load
-
+def flags_from(args: argparse.Namespace) -> dict:
+    """The settings the command line gave (None: not given)."""
     output_format = "json" if args.json else args.output_format
-    return load({
+    return {
         "repo": args.repo, "model": args.model, "max_turns": args.max_turns, "max_tokens": args.max_tokens,
         "redis_url": args.redis_url, "output_format": output_format, "verbose": args.verbose or None,
         "stream": False if args.no_stream else None, "record": args.record,
         "rdb": args.rdb,
-    })
+    }
 
 
-def run(args: argparse.Namespace, argv: list[str]) -> int:
+def settings_from(args: argparse.Namespace):
+    from ask_redis.config import load
+
+    return load(flags_from(args))
+
+
+def checked_settings(args: argparse.Namespace, say) -> Settings | None:
+    """The settings, or None once `say(line)` has told the user why they cannot be used (a usage error)."""
     from ask_redis.config import ConfigError
-    from ask_redis.conversation import readable
     from ask_redis.terminal import safe
 
     try:
         settings = settings_from(args)
     except ConfigError as error:
-        sys.stderr.write(f"ask-redis: {safe(str(error))}\n")
-        return 2
+        say(f"ask-redis: {safe(str(error))}")
+        return None
     from ask_redis.sandbox import workspace_problem
 
     if workspace_problem(settings.repo):  # / would give the tools the host's /proc, /dev and /tmp
-        sys.stderr.write(f"ask-redis: --repo {safe(str(settings.repo))}: {workspace_problem(settings.repo).removeprefix('the workspace ')}\n")
-        return 2
+        say(f"ask-redis: --repo {safe(str(settings.repo))}: {workspace_problem(settings.repo).removeprefix('the workspace ')}")
+        return None
     if settings.repo == Path.home().resolve():
-        sys.stderr.write(f"ask-redis: note: the workspace is {safe(str(settings.repo))}, so the tools can read everything below it "
-                         "(secret values are redacted); pass --repo PROJECT to narrow it\n")
+        say(f"ask-redis: note: the workspace is {safe(str(settings.repo))}, so the tools can read everything below it "
+            "(secret values are redacted); pass --repo PROJECT to narrow it")
+    return settings
+
+
+def run(args: argparse.Namespace, argv: list[str]) -> int:
+    if args.prompt is None and sys.stdin.isatty() and sys.stdout.isatty():
+        from ask_redis import chat_repl
+
+        return chat_repl.start(args)  # the input line first; these settings are checked behind it
+    settings = checked_settings(args, lambda line: sys.stderr.write(line + "\n"))
+    if settings is None:
+        return 2
+    from ask_redis.conversation import readable
+    from ask_redis.terminal import safe
+
     prompt = args.prompt
     if prompt is not None and (args.resume or args.continue_):
         sys.stderr.write("ask-redis: --resume and --continue open chat: give no prompt (or pipe the questions to stdin)\n")

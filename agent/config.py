@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-ENV = {
-    "api_key": "ANTHROPIC_API_KEY",
-    "base_url": "ANTHROPIC_BASE_URL",
-    "model": "ASK_REDIS_MODEL",
-    "redis_url": "REDIS_URL",
-}
-
-
-class ConfigError(Exception):
-    """A configuration value is wrong; the message is one line for the user."""
+from ask_redis.config_sources import DEFAULT_MODEL, ENV, ConfigError, config_path, gather  # noqa: F401 (re-exported)
 
 
 class Settings(BaseModel):
@@ -26,7 +16,7 @@ class Settings(BaseModel):
 
     api_key: SecretStr | None = Field(None, description="Anthropic API key. Never logged, never sent to tools.")
     base_url: str | None = Field(None, description="Messages API base URL (a proxy or a local stand-in).")
-    model: str = Field("sonnet", min_length=1, description="Model ID, or an alias: opus, sonnet, haiku (the newest of each).")
+    model: str = Field(DEFAULT_MODEL, min_length=1, description="Model ID, or an alias: opus, sonnet, haiku (the newest of each).")
     max_turns: int = Field(40, ge=1, description="API calls one answer may take before it stops.")
     max_tokens: int = Field(16000, ge=1, description="Output tokens per API call.")
     stream: bool = Field(True, description="Stream answers as they are written.")
@@ -40,40 +30,13 @@ class Settings(BaseModel):
     rdb: Path | None = Field(None, description="An RDB dump the redis_rdb tool analyses (every key, no server load).")
 
 
-def config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "ask-redis" / "config.toml"
-
-
 def load(flags: dict, labels: dict[str, str] | None = None) -> Settings:
     """Merge the config file, the environment and the flags that were given (None means not given).
 
     A bad value is a ConfigError that names where it came from: the flag (or its label in `labels`,
     e.g. an MCP tool argument), the variable or the file.
     """
-    merged: dict = {}
-    source: dict[str, str] = {}
-    path = config_path()
-    if path.exists() and not path.is_file():
-        raise ConfigError(f"{path}: not a file (the config file is TOML text)")
-    if path.is_file():
-        try:
-            from_file = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"cannot read {path}: {error}") from None
-        except RecursionError:
-            raise ConfigError(f"cannot read {path}: values nested too deeply") from None
-        merged.update(from_file)
-        source.update({key: f"{path}: {key}" for key in from_file})
-    for field, variable in ENV.items():
-        if os.environ.get(variable, "").strip():
-            merged[field] = os.environ[variable].strip()
-            source[field] = variable
-    if isinstance(merged.get("api_key"), str) and not merged["api_key"].strip():
-        del merged["api_key"]  # an empty key in the file is no key, as an empty variable is
-    given = {key: value for key, value in flags.items() if value is not None}
-    merged.update(given)
-    source.update({key: (labels or {}).get(key, "--" + key.replace("_", "-")) for key in given})
+    merged, source = gather(flags, labels)
     try:
         settings = Settings.model_validate(merged)
     except ValidationError as error:

@@ -13,10 +13,10 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ask_redis.conversation import Conversation
-from ask_redis.redact import redact
+if TYPE_CHECKING:
+    from ask_redis.conversation import Conversation
 
 FORMAT = 1
 
@@ -88,6 +88,8 @@ def save(conversation: Conversation, info: SessionInfo) -> Path:
     path = sessions_dir() / f"{conversation.session_id}.jsonl"
     lines = [json.dumps(info.header(), ensure_ascii=False)]
     lines += [json.dumps(message, ensure_ascii=False) for message in conversation.messages]
+    from ask_redis.redact import redact  # its patterns take a while to compile: chat's first frame does not wait
+
     text = redact("\n".join(lines)) + "\n"
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -163,6 +165,8 @@ def load(info: SessionInfo) -> Conversation:
         if not isinstance(message, dict) or message.get("role") not in ("user", "assistant") or not isinstance(message.get("content"), list):
             raise StoreError(f"session {info.id[:8]} is damaged: line {number} is not a message ({info.path})")
         messages.append(message)
+    from ask_redis.conversation import Conversation
+
     return Conversation(session_id=info.id, messages=messages)
 
 

@@ -241,7 +241,7 @@ def _resume(chat: Any, argument: str) -> bool:
     chat.new_conversation(conversation, info)
     headline = f"resumed session {info.id[:8]} ({len(conversation.messages)} messages): {info.title or '(untitled)'}"
     if chat.out.interactive:
-        from ask_redis.chat import show_resumed
+        from ask_redis.chat_repl import show_resumed
 
         show_resumed(chat, headline)  # with the last question and answer
     else:

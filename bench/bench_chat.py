@@ -112,7 +112,9 @@ def save_store(conversation: Conversation, info: store.SessionInfo) -> None:
     store.save(conversation, info)
 
 
-ANSWER_WORDS = "FIRSTWORD of a scripted answer about eviction, then the rest of it. " * 20
+# One first word, and one last word to know the answer is over (a repeated sentence would let the next run's
+# wait find the previous answer's copies).
+ANSWER_WORDS = "FIRSTWORD of a scripted answer about eviction. " + "Then the rest of it, sentence after sentence. " * 20 + "LASTWORD."
 
 
 def first_token(runs: int) -> tuple[float, float]:
@@ -140,8 +142,10 @@ def first_token(runs: int) -> tuple[float, float]:
                     began = time.monotonic()
                     run.send(f"question {n}\r".encode() if terminal else f"question {n}\n".encode())
                     seen = run.wait_for(b"FIRSTWORD")
-                    run.mark()
-                    run.wait_for(b"the rest of it." if not terminal else b"/help")
+                    run.wait_for(b"LASTWORD")  # from the same mark: both may come in one read
+                    if terminal:
+                        run.seen = run.output.index(b"LASTWORD", run.seen)
+                        run.wait_for(b"/help")  # the toolbar of an idle chat, after the answer: the turn is over
                     if n:  # the first one warms the connection
                         times[terminal].append((seen - began) * 1000)
             finally:
