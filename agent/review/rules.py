@@ -318,7 +318,7 @@ def loop_no_pipeline(ctx: Context) -> None:
                   f"(at {program.issued_at.get(target.id, f'{target.path}:{target.line}')}) and is called once per loop "
                   f"iteration (loop at line {call.in_loop}): N items cost N round trips.")
     for (path, loop), (site, message) in sorted(first.items(), key=lambda item: (item[0][0], item[1][0].line)):
-        if not ctx.dev_tooling(path):
+        if not ctx.dev_tooling(path) and not _DEMO_PATH.search(path):
             ctx.report(engine.LOOP_NO_PIPELINE, site, message)
 
 
@@ -383,6 +383,8 @@ def _key_text(program: Program, call, key) -> str:
     return " ".join(filter(None, (key.display, key.pattern, written, func)))
 
 
+# examples, benchmarks and fake-data generators: a loop there is the point of the program, not a cost in production
+_DEMO_PATH = re.compile(r"(^|/)(examples?|demos?|docs?|benchmarks?|benches|bench|[\w-]*fake[\w-]*|load_?tests?)(/|$)")
 _EXAMPLE_PATH = re.compile(r"(^|/)(examples?|demos?|docs?|scripts?|bin|tools|benchmarks?|bench)(/|$)")
 
 
