@@ -318,8 +318,11 @@ def loop_no_pipeline(ctx: Context) -> None:
                   f"(at {program.issued_at.get(target.id, f'{target.path}:{target.line}')}) and is called once per loop "
                   f"iteration (loop at line {call.in_loop}): N items cost N round trips.")
     for (path, loop), (site, message) in sorted(first.items(), key=lambda item: (item[0][0], item[1][0].line)):
-        if not ctx.dev_tooling(path) and not _DEMO_PATH.search(path):
-            ctx.report(engine.LOOP_NO_PIPELINE, site, message)
+        header = ctx.line(path, loop)
+        if ctx.dev_tooling(path) or _DEMO_PATH.search(path) or _OVER_ARGV.search(header) or (
+                re.search(r"\brange\s+args\s*\{", header) and _cobra(ctx, path)):
+            continue  # for name in sys.argv / range args: the few items someone typed on a command line
+        ctx.report(engine.LOOP_NO_PIPELINE, site, message)
 
 
 _KEYSPACE_WALK = re.compile(r"(?i)^(keys|scan|scan_?iter|scanStream|scanIterator|hscan|sscan|zscan)$")
@@ -385,6 +388,12 @@ def _key_text(program: Program, call, key) -> str:
 
 # examples, benchmarks and fake-data generators: a loop there is the point of the program, not a cost in production
 _DEMO_PATH = re.compile(r"(^|/)(examples?|demos?|docs?|benchmarks?|benches|bench|[\w-]*fake[\w-]*|load_?tests?)(/|$)")
+_OVER_ARGV = re.compile(r"\brange\s+os\.Args(\[\d*:\])?\s*\{|\bin\s+sys\.argv\b|\bprocess\.argv\b")
+def _cobra(ctx: Context, path: str) -> bool:
+    """A Go command-line command, whose `args` are the words typed after it."""
+    return any("spf13/cobra" in line or "urfave/cli" in line for line in ctx._lines.get(path, [])[:60])
+
+
 _EXAMPLE_PATH = re.compile(r"(^|/)(examples?|demos?|docs?|scripts?|bin|tools|benchmarks?|bench)(/|$)")
 
 
