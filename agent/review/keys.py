@@ -29,6 +29,9 @@ GROWING_WORDS = re.compile(r"(?i)queue|log|history|events?|stream|feed|timeline|
 REGISTRY_WORDS = re.compile(r"(?i)(^|[^a-z])(types|kinds|modules|processors|pids|workers|servers|nodes|shards|status|stats|"
                             r"config|configs|settings|known|registry|flags|features|bindings|schedulers|consumers|groups)"
                             r"([^a-z]|$)")
+_PERMANENT = re.compile(r"(?i)^(user|account|profile|config|setting|meta|schema|version|seq|counter|id|stats?)s?\b|"
+                          r"(:|^)(id|seq|counter|next_id|version|schema|config)$|"
+                          r"^[^:*]*[_.-](config|configs|settings?|dicts?|dictionary|meta|schema)\b")
 CACHE_WORDS = re.compile(r"(?i)cache|cached|session|sess|token|otp|nonce|lock|mutex|rate|limit|throttle|quota|tmp|temp|"
                          r"captcha|verify|verification|code|csrf|jwt|blacklist|blocklist|denylist|revoked|ttl|expir|"
                          r"idempot|dedup|cooldown|attempts|ban|reset|confirm|magic|invite|state|nonce|presence|online|"
@@ -235,7 +238,13 @@ class KeyFamily:
 
     @property
     def cache_like(self) -> bool:
-        return bool(CACHE_WORDS.search(self.pattern)) or self.cache_aside is not None
+        """A cache by its name, or a cache-aside family that is not a copy of reference data (config, dictionaries)."""
+        return bool(CACHE_WORDS.search(self.pattern)) or (self.cache_aside is not None and not self.permanent)
+
+    @property
+    def permanent(self) -> bool:
+        """Named like data that lives as long as the application: users, config, counters, ids."""
+        return bool(_PERMANENT.search(self.pattern))
 
     def naming(self) -> str:
         return naming_verdict(self.pattern)

@@ -203,27 +203,16 @@ def no_ttl(ctx: Context) -> None:
         if family.ttl == "sometimes":
             message = (f"{call.command.upper()} on `{family.display}` sets no TTL here, while other writes of this family "
                        f"do ({family.expires[0]}): keys written on this path never expire.")
-        elif string and not family.collection and (_cache_like(family) or not _permanent(family)):
+        elif string and not family.collection and (family.cache_like or not family.permanent):
             message = (f"`{family.display}` is written with no TTL ({len(family.writers)} writer(s), first "
                        f"{family.writers[0]}) and no EXPIRE anywhere for this family: the keys live until deleted.")
-        elif _cache_like(family):
+        elif family.cache_like:
             message = (f"`{family.display}` ({', '.join(sorted(family.types)) or 'key'}) looks like ephemeral data but no "
                        f"code sets a TTL on it ({len(family.writers)} writer(s)).")
         else:
             continue
         seen.add((where.path, where.line))
         ctx.report(engine.SET_NO_TTL, where, message)
-
-
-def _permanent(family) -> bool:
-    return bool(re.search(r"(?i)^(user|account|profile|config|setting|meta|schema|version|seq|counter|id|stats?)s?\b|"
-                          r"(:|^)(id|seq|counter|next_id|version|schema|config)$|"
-                          r"^[^:*]*[_.-](config|configs|settings?|dicts?|dictionary|meta|schema)\b", family.pattern))
-
-
-def _cache_like(family) -> bool:
-    """A cache by its name, or a cache-aside family that is not a copy of reference data (config, dictionaries)."""
-    return bool(keymod.CACHE_WORDS.search(family.pattern)) or (family.cache_aside is not None and not _permanent(family))
 
 
 def client_per_request(ctx: Context) -> None:
@@ -391,7 +380,7 @@ _DEMO_PATH = re.compile(r"(^|/)(examples?|demos?|docs?|benchmarks?|benches|bench
 _OVER_ARGV = re.compile(r"\brange\s+os\.Args(\[\d*:\])?\s*\{|\bin\s+sys\.argv\b|\bprocess\.argv\b")
 def _cobra(ctx: Context, path: str) -> bool:
     """A Go command-line command, whose `args` are the words typed after it."""
-    return any("spf13/cobra" in line or "urfave/cli" in line for line in ctx._lines.get(path, [])[:60])
+    return any("spf13/cobra" in ctx.line(path, n) or "urfave/cli" in ctx.line(path, n) for n in range(1, 61))
 
 
 _EXAMPLE_PATH = re.compile(r"(^|/)(examples?|demos?|docs?|scripts?|bin|tools|benchmarks?|bench)(/|$)")
